@@ -1,0 +1,21 @@
+// aws-local-stepfunctions 3 calls Promise.withResolvers, which Node 22 has and Node 20 (this
+// project's tooling runtime) lacks. Lambda itself runs Node 22, so production code never needs this.
+declare global {
+  interface PromiseConstructor {
+    withResolvers<T>(): { promise: Promise<T>; resolve: (value: T | PromiseLike<T>) => void; reject: (reason?: unknown) => void };
+  }
+}
+
+if (typeof Promise.withResolvers !== 'function') {
+  Promise.withResolvers = function withResolvers<T>() {
+    let resolve!: (value: T | PromiseLike<T>) => void;
+    let reject!: (reason?: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+export {};
