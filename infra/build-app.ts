@@ -1,0 +1,49 @@
+import type { App } from 'aws-cdk-lib';
+import { StatefulStack } from './stateful-stack';
+import { StatelessStack } from './stateless-stack';
+import type { ProviderEndpoints } from './stateless-stack';
+
+/** Provider endpoints per environment (EXTERNAL-APIS.md). Pointing at the local sandboxes is the local stack's job. */
+export const PROVIDERS: Record<'sandbox' | 'production', Omit<ProviderEndpoints, 'paymentRedirectUrl'>> = {
+  sandbox: {
+    phonepeOAuthBaseUrl: 'https://api-preprod.phonepe.com/apis/pg-sandbox',
+    phonepePgBaseUrl: 'https://api-preprod.phonepe.com/apis/pg-sandbox',
+    cashfreeBaseUrl: 'https://sandbox.cashfree.com/payout',
+  },
+  production: {
+    phonepeOAuthBaseUrl: 'https://api.phonepe.com/apis/identity-manager',
+    phonepePgBaseUrl: 'https://api.phonepe.com/apis/pg',
+    cashfreeBaseUrl: 'https://api.cashfree.com/payout',
+  },
+};
+
+export class InvalidContextError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'InvalidContextError';
+  }
+}
+
+export interface BuiltApp {
+  stateful: StatefulStack;
+  stateless: StatelessStack;
+}
+
+export function buildApp(app: App): BuiltApp {
+  const stage = String(app.node.tryGetContext('stage') ?? 'dev');
+  if (!/^[a-z][a-z0-9-]{0,15}$/.test(stage)) throw new InvalidContextError(`context stage "${stage}" must be lowercase letters, digits or -`);
+  const providers = String(app.node.tryGetContext('providers') ?? 'sandbox');
+  if (providers !== 'sandbox' && providers !== 'production') {
+    throw new InvalidContextError(`context providers must be "sandbox" or "production", got "${providers}"`);
+  }
+  const paymentRedirectUrl = String(app.node.tryGetContext('paymentRedirectUrl') ?? 'https://example.com/rent/payment-complete');
+  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'ap-south-1' };
+  const stateful = new StatefulStack(app, `RentPayout-${stage}-Stateful`, { env });
+  const stateless = new StatelessStack(app, `RentPayout-${stage}-Stateless`, {
+    env,
+    stateful,
+    endpoints: { ...PROVIDERS[providers], paymentRedirectUrl },
+  });
+  stateless.addStackDependency(stateful);
+  return { stateful, stateless };
+}

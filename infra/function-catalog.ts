@@ -1,0 +1,97 @@
+/**
+ * Every Lambda function of the system, once. The CDK stack builds one NodejsFunction per entry; the local stack
+ * finds the same entry through the function's POWERTOOLS_SERVICE_NAME in the synthesized template.
+ * Pure data: no CDK import, so the local stack and tests read it cheaply.
+ */
+export type Needs = 'directory' | 'payments' | 'payouts' | 'phonepe' | 'cashfree' | 'paymentConfig' | 'stateMachine' | 'payoutPolicy';
+
+export interface FunctionSpec {
+  /** Also the POWERTOOLS_SERVICE_NAME and the stem of the function's logical id. */
+  service: string;
+  entry: string;
+  description: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  needs: readonly Needs[];
+}
+
+export const FUNCTIONS = {
+  createPayment: {
+    service: 'create-payment',
+    entry: 'functions/http/create-payment.ts',
+    description: 'POST /api/payments/: tenant starts a rent payment (PhonePe order)',
+    timeoutSeconds: 15,
+    memoryMb: 512,
+    needs: ['directory', 'payments', 'phonepe', 'paymentConfig'],
+  },
+  getPayment: {
+    service: 'get-payment',
+    entry: 'functions/http/get-payment.ts',
+    description: 'GET /api/payments/{id}/',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    needs: ['payments'],
+  },
+  getOwnerPayout: {
+    service: 'get-owner-payout',
+    entry: 'functions/http/get-owner-payout.ts',
+    description: 'GET /api/owner-payouts/{id}/',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    needs: ['payouts'],
+  },
+  phonepeWebhook: {
+    service: 'phonepe-webhook',
+    entry: 'functions/webhooks/phonepe-webhook.ts',
+    description: 'POST /api/webhooks/phonepe/: verify, record durably, ack',
+    timeoutSeconds: 5,
+    memoryMb: 512,
+    needs: ['payments', 'phonepe'],
+  },
+  confirmPayments: {
+    service: 'confirm-payments',
+    entry: 'functions/stream/confirm-payments.ts',
+    description: 'Payments stream: recorded PhonePe event -> confirm with the order-status API',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    needs: ['payments', 'phonepe'],
+  },
+  startPayouts: {
+    service: 'start-payouts',
+    entry: 'functions/stream/start-payouts.ts',
+    description: 'Payments stream: payment completed -> OwnerPayout + workflow execution',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    needs: ['directory', 'payouts', 'stateMachine'],
+  },
+  validatePayout: {
+    service: 'payout-validate',
+    entry: 'functions/workflow/validate-payout.ts',
+    description: 'Payout workflow: validate the owner payment details',
+    timeoutSeconds: 20,
+    memoryMb: 512,
+    needs: ['directory', 'payouts', 'cashfree', 'payoutPolicy'],
+  },
+  submitTransfer: {
+    service: 'payout-submit-transfer',
+    entry: 'functions/workflow/submit-transfer.ts',
+    description: 'Payout workflow: Cashfree POST /transfers (asks first when the outcome is unknown)',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    needs: ['directory', 'payouts', 'cashfree', 'payoutPolicy'],
+  },
+  checkTransfer: {
+    service: 'payout-check-transfer',
+    entry: 'functions/workflow/check-transfer.ts',
+    description: 'Payout workflow: Cashfree GET /transfers?transfer_id= and the status transition',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    needs: ['directory', 'payouts', 'cashfree', 'payoutPolicy'],
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionKey = keyof typeof FUNCTIONS;
+
+export function functionByService(service: string): FunctionSpec | undefined {
+  return Object.values(FUNCTIONS).find((f) => f.service === service);
+}

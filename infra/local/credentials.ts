@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Throwaway credentials for the local sandboxes, generated on the first `npm start` into .local/ (git-ignored)
+ * and kept so restarts keep working. They exist only on this machine and grant nothing anywhere else.
+ */
+export const localCredentialsSchema = z.object({
+  phonepe: z.object({
+    clientId: z.string(),
+    clientSecret: z.string(),
+    clientVersion: z.string(),
+    merchantId: z.string(),
+    webhookUsername: z.string().regex(/^\w{5,20}$/),
+    webhookPassword: z.string().regex(/^(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9]{8,20}$/),
+  }),
+  cashfree: z.object({ clientId: z.string(), clientSecret: z.string() }),
+});
+export type LocalCredentials = z.infer<typeof localCredentialsSchema>;
+
+function token(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+export function generateCredentials(): LocalCredentials {
+  return {
+    phonepe: {
+      clientId: `LOCAL_PG_${token(6)}`,
+      clientSecret: token(16),
+      clientVersion: '1',
+      merchantId: `LOCALMERCHANT${token(3).toUpperCase()}`,
+      webhookUsername: `hook_${token(4)}`,
+      webhookPassword: `pw${token(6)}9`,
+    },
+    cashfree: { clientId: `LOCAL_CF_${token(6)}`, clientSecret: `local_secret_${token(16)}` },
+  };
+}
+
+export function loadOrCreateCredentials(file: string): LocalCredentials {
+  if (existsSync(file)) {
+    const parsed = localCredentialsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (parsed.success) return parsed.data;
+  }
+  const fresh = generateCredentials();
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(fresh, null, 2), { mode: 0o600 });
+  return fresh;
+}

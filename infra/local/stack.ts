@@ -1,0 +1,292 @@
+import './polyfills';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { API_ROUTES } from '../api-routes';
+import { FUNCTIONS, functionByService } from '../function-catalog';
+import type { FunctionKey } from '../function-catalog';
+import { LocalIssuer } from './auth';
+import { loadOrCreateCredentials } from './credentials';
+import type { LocalCredentials } from './credentials';
+import { createTablesFromTemplate, fileDeadLetterSink, freePort, startDynamoDbLocal, startStreamPoller } from './dynamodb';
+import { startHttpAdapter } from './http-adapter';
+import { LocalLambda } from './lambda/local-lambda';
+import { startCashfreeSandbox } from './sandboxes/cashfree';
+import { startPhonePeSandbox } from './sandboxes/phonepe';
+import { startLocalStepFunctions } from './stepfunctions';
+import { resourcesOfType, synthesizeTemplates, TemplateResolver } from './template';
+import type { CfnResource } from './template';
+
+/**
+ * The whole system on one machine (DESIGN "Local stack"): DynamoDB Local with tables from the synthesized
+ * template, its real stream polled into the same handlers with the same filters, the synthesized state machine
+ * behind a Step Functions endpoint, the HTTP API adapter, and the PhonePe and Cashfree sandboxes.
+ * Only endpoints and credentials differ from AWS.
+ */
+export const REGION = 'ap-south-1';
+const ACCOUNT = '000000000000';
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface LocalStackOptions {
+  dataDir: string;
+  ports?: Partial<Record<'http' | 'phonepe' | 'cashfree' | 'dynamodb' | 'sfn', number>>;
+  /** Multiplies workflow waits, sandbox delays and retry intervals. */
+  timeScale: number;
+  /** Tests: an in-memory database and no persisted sandbox/Step Functions state. */
+  ephemeral?: boolean;
+  /** Extra environment for every function (tests tune policy knobs with this). */
+  functionEnv?: Record<string, string>;
+  cashfreeLifecycle?: { receivedToPendingMs: number; pendingToFinalMs: number };
+  log?: (message: string, data?: Record<string, unknown>) => void;
+  onFunctionLog?: (line: string, functionName: string) => void;
+}
+
+export interface LocalStack {
+  urls: { http: string; phonepe: string; cashfree: string; dynamodb: string; sfn: string };
+  issuer: LocalIssuer;
+  credentials: LocalCredentials;
+  tables: { directory: string; payments: string; payouts: string };
+  stateMachineArn: string;
+  documentClient: DynamoDBDocumentClient;
+  sfn: SFNClient;
+  functions: Record<FunctionKey, LocalLambda>;
+  close(): Promise<void>;
+}
+
+const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = options.dataDir;
+  mkdirSync(dataDir, { recursive: true });
+  const persist = !options.ephemeral;
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const fn of closers.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (error) {
+        log('shutdown step failed', { error: (error as Error).message });
+      }
+    }
+  };
+
+  try {
+    const credentials = loadOrCreateCredentials(join(dataDir, 'credentials.json'));
+    const issuer = await LocalIssuer.open(join(dataDir, 'auth'));
+    const synth = synthesizeTemplates(join(dataDir, 'cdk.out'));
+
+    // DynamoDB Local and the tables of the stateful stack.
+    const dynamoPort = options.ports?.dynamodb || (await freePort());
+    const dynamo = await startDynamoDbLocal({
+      port: dynamoPort,
+      ...(persist ? { dataDir: join(dataDir, 'dynamodb') } : { inMemory: true }),
+      log: (m: string) => log(m),
+    });
+    closers.push(() => dynamo.stop());
+    const awsConfig = { region: REGION, credentials: LOCAL_AWS_CREDENTIALS };
+    const dynamoClient = new DynamoDBClient({ ...awsConfig, endpoint: dynamo.endpoint });
+    const tables = await createTablesFromTemplate(dynamoClient, synth.stateful, {
+      tableName: (logicalId: string) => `${synth.statefulName}-${logicalId}`,
+    });
+    const documentClient = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
+
+    const functionArn = (logicalId: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${logicalId}`;
+    const stateMachines = resourcesOfType(synth.stateless, 'AWS::StepFunctions::StateMachine');
+    const stateMachineArnOf = (logicalId: string) => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${logicalId}`;
+    const refs = (id: string, r: CfnResource): string | undefined => {
+      switch (r.Type) {
+        case 'AWS::DynamoDB::Table':
+          return tables[id]?.tableName;
+        case 'AWS::Lambda::Function':
+          return id;
+        case 'AWS::StepFunctions::StateMachine':
+          return stateMachineArnOf(id);
+        case 'AWS::SecretsManager::Secret':
+          return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${id}`;
+        case 'AWS::SQS::Queue':
+          return `http://local/${ACCOUNT}/${id}`;
+        default:
+          return undefined;
+      }
+    };
+    const attrs = (id: string, attribute: string, r: CfnResource): string | undefined => {
+      if (r.Type === 'AWS::DynamoDB::Table' && attribute === 'StreamArn') return tables[id]?.streamArn;
+      if (r.Type === 'AWS::DynamoDB::Table' && attribute === 'Arn') return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${tables[id]?.tableName}`;
+      if (r.Type === 'AWS::Lambda::Function' && attribute === 'Arn') return functionArn(id);
+      if (r.Type === 'AWS::SQS::Queue' && attribute === 'Arn') return `arn:aws:sqs:${REGION}:${ACCOUNT}:${id}`;
+      return undefined;
+    };
+    const resolver = new TemplateResolver([synth.stateful, synth.stateless], refs, attrs);
+
+    // Sandboxes and the HTTP API need each other's URLs: fix the HTTP port first.
+    const httpPort = options.ports?.http ?? (await freePort());
+    const httpUrl = `http://127.0.0.1:${httpPort}`;
+    const phonepe = await startPhonePeSandbox({
+      port: options.ports?.phonepe ?? 0,
+      clientId: credentials.phonepe.clientId,
+      clientSecret: credentials.phonepe.clientSecret,
+      clientVersion: Number(credentials.phonepe.clientVersion),
+      merchantId: credentials.phonepe.merchantId,
+      webhook: {
+        url: `${httpUrl}/api/webhooks/phonepe/`,
+        username: credentials.phonepe.webhookUsername,
+        password: credentials.phonepe.webhookPassword,
+      },
+      timeScale: options.timeScale,
+      ...(persist ? { dataFile: join(dataDir, 'sandboxes', 'phonepe.json') } : {}),
+      log: (m: string, d?: Record<string, unknown>) => log(`[phonepe-sandbox] ${m}`, d),
+    });
+    closers.push(() => phonepe.close());
+    const cashfree = await startCashfreeSandbox({
+      port: options.ports?.cashfree ?? 0,
+      clientId: credentials.cashfree.clientId,
+      clientSecret: credentials.cashfree.clientSecret,
+      webhookUrl: null,
+      timeScale: options.timeScale,
+      ...(options.cashfreeLifecycle ? { lifecycle: options.cashfreeLifecycle } : {}),
+      ...(persist ? { dataFile: join(dataDir, 'sandboxes', 'cashfree.json') } : {}),
+      log: (m: string, d?: Record<string, unknown>) => log(`[cashfree-sandbox] ${m}`, d),
+    });
+    closers.push(() => cashfree.close());
+
+    // Fix the Step Functions port before the functions' environment names it.
+    const sfnPort = options.ports?.sfn || (await freePort());
+    const sfnUrl = `http://127.0.0.1:${sfnPort}`;
+
+    // Functions: the template's environment, resolved, with local endpoints and credentials swapped in.
+    const lambdasByLogicalId = new Map<string, LocalLambda>();
+    const functions = {} as Record<FunctionKey, LocalLambda>;
+    for (const [logicalId, resource] of resourcesOfType(synth.stateless, 'AWS::Lambda::Function')) {
+      const props = resource.Properties ?? {};
+      const env = resolver.resolve((props.Environment as { Variables?: unknown } | undefined)?.Variables ?? {}) as Record<string, string>;
+      const spec = functionByService(env.POWERTOOLS_SERVICE_NAME ?? '');
+      if (!spec) continue; // CDK's own helper functions (none today) have no local counterpart
+      const key = (Object.entries(FUNCTIONS).find(([, f]) => f.service === spec.service)?.[0] ?? '') as FunctionKey;
+      const localEnv: Record<string, string> = {
+        ...env,
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        TZ: 'UTC',
+        AWS_REGION: REGION,
+        AWS_DEFAULT_REGION: REGION,
+        AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_SFN: sfnUrl,
+        AWS_LAMBDA_FUNCTION_NAME: logicalId,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(props.MemorySize ?? spec.memoryMb),
+        ...(options.functionEnv ?? {}),
+      };
+      if (localEnv.PHONEPE_SECRET_ARN) {
+        delete localEnv.PHONEPE_SECRET_ARN;
+        localEnv.PHONEPE_SECRET_JSON = JSON.stringify(credentials.phonepe);
+        localEnv.PHONEPE_OAUTH_BASE_URL = phonepe.url;
+        localEnv.PHONEPE_PG_BASE_URL = phonepe.url;
+      }
+      if (localEnv.CASHFREE_SECRET_ARN) {
+        delete localEnv.CASHFREE_SECRET_ARN;
+        localEnv.CASHFREE_SECRET_JSON = JSON.stringify(credentials.cashfree);
+        localEnv.CASHFREE_BASE_URL = cashfree.url;
+      }
+      if (localEnv.PAYMENT_REDIRECT_URL) localEnv.PAYMENT_REDIRECT_URL = `${httpUrl}/payment-complete`;
+      const lambda = new LocalLambda({
+        functionName: logicalId,
+        entry: join(ROOT, spec.entry),
+        env: localEnv,
+        timeoutSeconds: Number(props.Timeout ?? spec.timeoutSeconds),
+        memoryMb: Number(props.MemorySize ?? spec.memoryMb),
+        region: REGION,
+        ...(options.onFunctionLog ? { onLog: options.onFunctionLog } : {}),
+      });
+      closers.push(() => lambda.close());
+      lambdasByLogicalId.set(logicalId, lambda);
+      functions[key] = lambda;
+    }
+
+    // The state machine CDK synthesized, run by the local Step Functions endpoint.
+    const [smId, smResource] = stateMachines[0] ?? [];
+    if (!smId || !smResource) throw new Error('The synthesized template has no state machine');
+    const definition = JSON.parse(String(resolver.resolve(smResource.Properties?.DefinitionString))) as {
+      States: Record<string, { Type: string; Resource?: string }>;
+    };
+    const taskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [stateName, state] of Object.entries(definition.States)) {
+      if (state.Type !== 'Task' || !state.Resource) continue;
+      const logicalId = state.Resource.split(':').pop() ?? '';
+      const lambda = lambdasByLogicalId.get(logicalId);
+      if (!lambda) throw new Error(`Task ${stateName} names ${state.Resource}, which is no local function`);
+      taskHandlers[stateName] = (input) => lambda.invoke(input);
+    }
+    const stateMachineArn = stateMachineArnOf(smId);
+    const sfnServer = await startLocalStepFunctions({
+      port: sfnPort,
+      stateMachines: [{ stateMachineArn, name: smId, definition, taskHandlers }],
+      timeScale: options.timeScale,
+      ...(persist ? { dataFile: join(dataDir, 'stepfunctions', 'executions.json') } : {}),
+      log: (m: string, d?: Record<string, unknown>) => log(`[stepfunctions] ${m}`, d),
+    });
+    closers.push(() => sfnServer.close());
+
+    // The payments stream, polled into the same handlers with the same mapping settings and filters.
+    const streamsClient = new DynamoDBStreamsClient({ ...awsConfig, endpoint: dynamo.endpoint });
+    for (const [mappingId, mapping] of resourcesOfType(synth.stateless, 'AWS::Lambda::EventSourceMapping')) {
+      const p = resolver.resolve(mapping.Properties ?? {}) as Record<string, unknown>;
+      const lambda = lambdasByLogicalId.get(String(p.FunctionName));
+      if (!lambda) throw new Error(`Event source mapping ${mappingId} names no local function`);
+      const dlqArn = String((p.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure?.Destination ?? '');
+      const sink = fileDeadLetterSink(join(dataDir, 'dlq'), dlqArn.split(':').pop() || `${mappingId}-dlq`);
+      const poller = startStreamPoller({
+        streamsClient,
+        streamArn: String(p.EventSourceArn),
+        region: REGION,
+        filterCriteria: p.FilterCriteria as { Filters: { Pattern: string }[] },
+        batchSize: Number(p.BatchSize ?? 100),
+        maximumRetryAttempts: Number(p.MaximumRetryAttempts ?? -1),
+        bisectBatchOnFunctionError: Boolean(p.BisectBatchOnFunctionError),
+        reportBatchItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures'),
+        startingPosition: (p.StartingPosition as 'TRIM_HORIZON' | 'LATEST') ?? 'TRIM_HORIZON',
+        handler: async (event: DynamoDBStreamEvent) => (await lambda.invoke(event)) as never,
+        onFailure: (record: unknown) => sink.write(record),
+        ...(persist ? { checkpointFile: join(dataDir, 'streams', `${mappingId}.json`) } : {}),
+        pollIntervalMs: 100,
+        log: (m: string) => log(`[stream ${lambda.name}] ${m}`),
+      });
+      closers.push(() => poller.stop());
+    }
+
+    const http = await startHttpAdapter({
+      port: httpPort,
+      routes: API_ROUTES,
+      issuer,
+      invoke: (route, event) => functions[route.fn].invoke(event),
+      log: (m, d) => log(`[http] ${m}`, d),
+    });
+    closers.push(() => http.close());
+
+    const tableOf = (prefix: string) => {
+      const entry = Object.entries(tables).find(([id]) => id.startsWith(prefix));
+      if (!entry) throw new Error(`No ${prefix} in the synthesized template`);
+      return entry[1].tableName;
+    };
+    return {
+      urls: { http: http.url, phonepe: phonepe.url, cashfree: cashfree.url, dynamodb: dynamo.endpoint, sfn: sfnUrl },
+      issuer,
+      credentials,
+      tables: { directory: tableOf('DirectoryTable'), payments: tableOf('PaymentsTable'), payouts: tableOf('PayoutsTable') },
+      stateMachineArn,
+      documentClient,
+      sfn: new SFNClient({ ...awsConfig, endpoint: sfnUrl }),
+      functions,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

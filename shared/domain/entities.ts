@@ -1,0 +1,106 @@
+import type { Paise } from './money';
+import type { OwnerPaymentDetails } from './payment-details';
+import type { PaymentStatus, PayoutStatus } from './payout-status';
+
+export interface Owner {
+  id: string;
+  name: string;
+  email: string;
+  phone: string;
+  paymentDetails: OwnerPaymentDetails | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Property {
+  id: string;
+  ownerId: string;
+  name: string;
+  address: string;
+  createdAt: string;
+}
+
+export interface Unit {
+  id: string;
+  propertyId: string;
+  ownerId: string;
+  unitNumber: string;
+  rentPaise: Paise;
+  createdAt: string;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  email: string;
+  phone: string;
+  unitId: string | null;
+  createdAt: string;
+}
+
+export interface Payment {
+  id: string;
+  tenantId: string;
+  unitId: string;
+  propertyId: string;
+  ownerId: string;
+  /** Rent period, "YYYY-MM". */
+  period: string;
+  amountPaise: Paise;
+  status: PaymentStatus;
+  merchantOrderId: string;
+  phonepeOrderId: string | null;
+  checkoutUrl: string | null;
+  expiresAt: string | null;
+  phonepeTransactionId: string | null;
+  paymentMode: string | null;
+  /** Why the payment needs an operator's eye (e.g. an amount mismatch); empty when it does not. */
+  flags: string[];
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+  version: number;
+}
+
+/** One Cashfree transfer attempt of a payout: kept forever, so a payout shows its whole history. */
+export interface PayoutAttempt {
+  attempt: number;
+  /** The workflow run that made this attempt (automatic retries are counted per run). */
+  run: number;
+  transferId: string;
+  /** Cashfree's status (RECEIVED, PENDING, SUCCESS, FAILED, ...) or SUBMITTING before Cashfree answered. */
+  cashfreeStatus: string;
+  statusCode: string | null;
+  description: string | null;
+  cfTransferId: string | null;
+  utr: string | null;
+  requestedAt: string;
+  updatedAt: string;
+}
+
+export interface OwnerPayout {
+  id: string;
+  paymentId: string;
+  ownerId: string;
+  ownerName: string;
+  unitId: string;
+  propertyId: string;
+  amountPaise: Paise;
+  status: PayoutStatus;
+  beneficiaryType: 'bank' | 'upi' | null;
+  cashfreeTransferId: string | null;
+  cashfreeUtr: string | null;
+  /** Retries after a failed attempt (automatic or manual); the Django field of the same name. */
+  retryCount: number;
+  /** Number of the latest transfer attempt (0 before the first). */
+  attempt: number;
+  /** Workflow run (1, then +1 per manual retry): the execution is named `<id>-<run>`. */
+  run: number;
+  initiatedAt: string;
+  completedAt: string | null;
+  updatedAt: string;
+  errorMessage: string;
+  needsAttention: boolean;
+  attempts: PayoutAttempt[];
+  version: number;
+}

@@ -1,0 +1,83 @@
+/**
+ * One error family for the whole system. HTTP-facing errors carry a status code and a public message;
+ * the error middleware maps them to responses, and anything else becomes a 500 that leaks nothing.
+ */
+export class AppError extends Error {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppError';
+  }
+}
+
+export interface FieldErrors {
+  [field: string]: string[];
+}
+
+export class HttpError extends AppError {
+  public readonly statusCode: number;
+  public readonly details?: FieldErrors;
+  public constructor(statusCode: number, message: string, options?: { cause?: unknown; details?: FieldErrors }) {
+    super(message, options);
+    this.name = 'HttpError';
+    this.statusCode = statusCode;
+    this.details = options?.details;
+  }
+}
+
+export class BadRequestError extends HttpError {
+  public constructor(message: string, options?: { cause?: unknown; details?: FieldErrors }) {
+    super(400, message, options);
+    this.name = 'BadRequestError';
+  }
+}
+
+export class UnauthorizedError extends HttpError {
+  public constructor(message = 'Authentication credentials were not provided or are invalid.') {
+    super(401, message);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+export class ForbiddenError extends HttpError {
+  public constructor(message = 'You do not have permission to perform this action.') {
+    super(403, message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class NotFoundError extends HttpError {
+  public constructor(message = 'Not found.') {
+    super(404, message);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ConflictError extends HttpError {
+  public constructor(message: string) {
+    super(409, message);
+    this.name = 'ConflictError';
+  }
+}
+
+export class PayloadTooLargeError extends HttpError {
+  public constructor(message = 'Request body is too large.') {
+    super(413, message);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/** A conditional write lost: the item was not in the state the caller expected. */
+export class ConditionalWriteError extends AppError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConditionalWriteError';
+  }
+}
+
+/** Configuration missing or malformed: fails a cold start loudly instead of running with a placeholder. */
+export class ConfigError extends AppError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,20 @@
+import type { Payment } from '../domain/entities';
+import { formatRupees } from '../domain/money';
+
+/** A payment as the REST API renders it: snake_case, amount as a two-decimal string. */
+export function presentPayment(p: Payment) {
+  return {
+    id: p.id,
+    unit_id: p.unitId,
+    tenant_id: p.tenantId,
+    owner_id: p.ownerId,
+    period: p.period,
+    amount: formatRupees(p.amountPaise),
+    status: p.status,
+    merchant_order_id: p.merchantOrderId,
+    checkout_url: p.checkoutUrl,
+    expires_at: p.expiresAt,
+    created_at: p.createdAt,
+    completed_at: p.completedAt,
+  };
+}

@@ -1,0 +1,82 @@
+import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { OwnerPayout, Payment } from '../domain/entities';
+import { executionNameFor, newId } from '../domain/ids';
+import { LogMessages, logger } from '../logger';
+import type { DirectoryRepository } from '../repositories/directory-repository';
+import type { PayoutRepository } from '../repositories/payout-repository';
+import type { WorkflowState } from './workflow-state';
+
+export interface StartPayoutDeps {
+  payouts: PayoutRepository;
+  directory: DirectoryRepository;
+  sfn: Pick<SFNClient, 'send'>;
+  stateMachineArn: string;
+  now: () => Date;
+}
+
+/**
+ * Starts the workflow run of a payout. The execution name is `<payoutId>-<run>`, so a repeated start for the
+ * same run (a replayed stream record, a reconciler) is harmless: Step Functions refuses a second execution.
+ */
+export async function startPayoutRun(deps: StartPayoutDeps, payout: OwnerPayout): Promise<void> {
+  const input: WorkflowState = { payoutId: payout.id, run: payout.run, step: 'start', checks: 0, waitSeconds: 0 };
+  try {
+    await deps.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: deps.stateMachineArn,
+        name: executionNameFor(payout.id, payout.run),
+        input: JSON.stringify(input),
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ExecutionAlreadyExists || (error as { name?: string }).name === 'ExecutionAlreadyExists') return;
+    throw error;
+  }
+}
+
+/**
+ * Primary course: a payment has just completed; create its one OwnerPayout (pending) and start the workflow.
+ * A second call for the same payment finds the payout and only makes sure its run was started.
+ */
+export async function initiateOwnerPayout(deps: StartPayoutDeps, payment: Payment): Promise<OwnerPayout> {
+  const owner = await deps.directory.getOwner(payment.ownerId);
+  const now = deps.now().toISOString();
+  const candidate: OwnerPayout = {
+    id: newId(),
+    paymentId: payment.id,
+    ownerId: payment.ownerId,
+    ownerName: owner?.name ?? '',
+    unitId: payment.unitId,
+    propertyId: payment.propertyId,
+    amountPaise: payment.amountPaise,
+    status: 'pending',
+    beneficiaryType: owner?.paymentDetails?.paymentMethod ?? null,
+    cashfreeTransferId: null,
+    cashfreeUtr: null,
+    retryCount: 0,
+    attempt: 0,
+    run: 1,
+    initiatedAt: now,
+    completedAt: null,
+    updatedAt: now,
+    errorMessage: '',
+    needsAttention: false,
+    attempts: [],
+    version: 1,
+  };
+  const result = await deps.payouts.createForPayment(candidate);
+  const payout = result.payout;
+  if (result.created) {
+    logger.info(LogMessages.payoutInitiated, {
+      payment_id: payout.paymentId,
+      payout_id: payout.id,
+      owner_id: payout.ownerId,
+      attempt: payout.attempt,
+      amount_paise: payout.amountPaise,
+    });
+  }
+  // Only a payout still waiting for its first run needs starting; later runs are started by manual retry.
+  if (payout.status === 'pending') await startPayoutRun(deps, payout);
+  return payout;
+}

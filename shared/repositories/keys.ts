@@ -1,0 +1,36 @@
+/**
+ * Every key of every item, built in one place by pure functions (tested without I/O).
+ *
+ * Access patterns
+ *  directory table (pk, sk)
+ *   - owner / property / unit / tenant by id ........ pk = <TYPE>#<id>, sk = <TYPE>
+ *  payments table (pk, sk; stream NEW_AND_OLD_IMAGES)
+ *   - payment by id ................................. pk = PAYMENT#<id>, sk = PAYMENT
+ *   - the payment of a unit for a rent period ....... pk = UNIT#<unitId>#PERIOD#<YYYY-MM>, sk = PAYMENT_PERIOD
+ *   - pending payments, oldest first (reconciler) ... GSI byStatus: gsi1pk = PAYMENT_STATUS#<status>, gsi1sk = createdAt
+ *  payouts table (pk, sk)
+ *   - payout by id .................................. pk = PAYOUT#<id>, sk = PAYOUT
+ *   - the payout of a payment (one, enforced) ....... pk = PAYMENT#<paymentId>, sk = PAYOUT
+ *   - an owner's payouts, newest first .............. GSI byOwner: gsi1pk = OWNER#<ownerId>, gsi1sk = initiatedAt#id
+ *   - payouts in a status, newest first ............. GSI byStatus: gsi2pk = PAYOUT_STATUS#<status>, gsi2sk = initiatedAt#id
+ */
+export const keys = {
+  owner: (id: string) => ({ pk: `OWNER#${id}`, sk: 'OWNER' }),
+  property: (id: string) => ({ pk: `PROPERTY#${id}`, sk: 'PROPERTY' }),
+  unit: (id: string) => ({ pk: `UNIT#${id}`, sk: 'UNIT' }),
+  tenant: (id: string) => ({ pk: `TENANT#${id}`, sk: 'TENANT' }),
+  payment: (id: string) => ({ pk: `PAYMENT#${id}`, sk: 'PAYMENT' }),
+  paymentPeriod: (unitId: string, period: string) => ({ pk: `UNIT#${unitId}#PERIOD#${period}`, sk: 'PAYMENT_PERIOD' }),
+  paymentStatusIndex: (status: string, createdAt: string) => ({
+    gsi1pk: `PAYMENT_STATUS#${status}`,
+    gsi1sk: createdAt,
+  }),
+  payout: (id: string) => ({ pk: `PAYOUT#${id}`, sk: 'PAYOUT' }),
+  payoutOfPayment: (paymentId: string) => ({ pk: `PAYMENT#${paymentId}`, sk: 'PAYOUT' }),
+  payoutIndexes: (p: { id: string; ownerId: string; status: string; initiatedAt: string }) => ({
+    gsi1pk: `OWNER#${p.ownerId}`,
+    gsi1sk: `${p.initiatedAt}#${p.id}`,
+    gsi2pk: `PAYOUT_STATUS#${p.status}`,
+    gsi2sk: `${p.initiatedAt}#${p.id}`,
+  }),
+} as const;

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { executionNameFor, isId, merchantOrderIdFor, newId, paymentIdFromMerchantOrderId, transferIdFor } from '../../shared/domain/ids';
+import { keys } from '../../shared/repositories/keys';
+
+describe('ids', () => {
+  it('are sortable ULIDs, newer after older', () => {
+    const a = newId();
+    const b = newId();
+    expect(isId(a)).toBe(true);
+    expect(b > a).toBe(true);
+  });
+
+  it('make Cashfree transfer ids within 40 characters of letters, digits and _', () => {
+    const id = transferIdFor(newId(), 999_999);
+    expect(id.length).toBeLessThanOrEqual(40);
+    expect(id).toMatch(/^[A-Za-z0-9_]+$/);
+    expect(() => transferIdFor(newId(), 0)).toThrow(RangeError);
+  });
+
+  it('make PhonePe merchant order ids that map back to the payment', () => {
+    const paymentId = newId();
+    const orderId = merchantOrderIdFor(paymentId);
+    expect(orderId.length).toBeLessThanOrEqual(63);
+    expect(orderId).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(paymentIdFromMerchantOrderId(orderId)).toBe(paymentId);
+    expect(paymentIdFromMerchantOrderId('SOMETHING_ELSE')).toBeNull();
+  });
+
+  it('name executions by payout and run', () => {
+    expect(executionNameFor('P', 2)).toBe('P-2');
+  });
+});
+
+describe('keys', () => {
+  it('put one payout per payment under a key of its own', () => {
+    expect(keys.payoutOfPayment('PAY1')).toEqual({ pk: 'PAYMENT#PAY1', sk: 'PAYOUT' });
+    expect(keys.payout('X')).toEqual({ pk: 'PAYOUT#X', sk: 'PAYOUT' });
+  });
+
+  it('index payouts by owner and by status, newest first by time then id', () => {
+    expect(keys.payoutIndexes({ id: 'X', ownerId: 'O', status: 'failed', initiatedAt: '2026-01-01T00:00:00.000Z' })).toEqual({
+      gsi1pk: 'OWNER#O',
+      gsi1sk: '2026-01-01T00:00:00.000Z#X',
+      gsi2pk: 'PAYOUT_STATUS#failed',
+      gsi2sk: '2026-01-01T00:00:00.000Z#X',
+    });
+  });
+
+  it('claim a unit rent period with one item', () => {
+    expect(keys.paymentPeriod('U', '2026-11')).toEqual({ pk: 'UNIT#U#PERIOD#2026-11', sk: 'PAYMENT_PERIOD' });
+  });
+});
