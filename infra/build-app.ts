@@ -31,13 +31,19 @@ export interface BuiltApp {
 
 export function buildApp(app: App): BuiltApp {
   const stage = String(app.node.tryGetContext('stage') ?? 'dev');
-  if (!/^[a-z][a-z0-9-]{0,15}$/.test(stage)) throw new InvalidContextError(`context stage "${stage}" must be lowercase letters, digits or -`);
+  if (!/^[a-z][a-z0-9-]{0,15}$/.test(stage))
+    throw new InvalidContextError(`context stage "${stage}" must be lowercase letters, digits or -`);
   const providers = String(app.node.tryGetContext('providers') ?? 'sandbox');
   if (providers !== 'sandbox' && providers !== 'production') {
     throw new InvalidContextError(`context providers must be "sandbox" or "production", got "${providers}"`);
   }
-  const paymentRedirectUrl = String(app.node.tryGetContext('paymentRedirectUrl') ?? 'https://example.com/rent/payment-complete');
-  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'ap-south-1' };
+  const paymentRedirectUrl = String(
+    app.node.tryGetContext('paymentRedirectUrl') ?? 'https://example.com/rent/payment-complete',
+  );
+  const env = {
+    account: process.env.CDK_DEFAULT_ACCOUNT,
+    region: process.env.CDK_DEFAULT_REGION ?? 'ap-south-1',
+  };
   const stateful = new StatefulStack(app, `RentPayout-${stage}-Stateful`, { env });
   const stateless = new StatelessStack(app, `RentPayout-${stage}-Stateless`, {
     env,

@@ -3,7 +3,15 @@
  * finds the same entry through the function's POWERTOOLS_SERVICE_NAME in the synthesized template.
  * Pure data: no CDK import, so the local stack and tests read it cheaply.
  */
-export type Needs = 'directory' | 'payments' | 'payouts' | 'phonepe' | 'cashfree' | 'paymentConfig' | 'stateMachine' | 'payoutPolicy';
+export type Needs =
+  | 'directory'
+  | 'payments'
+  | 'payouts'
+  | 'phonepe'
+  | 'cashfree'
+  | 'paymentConfig'
+  | 'stateMachine'
+  | 'payoutPolicy';
 
 export interface FunctionSpec {
   /** Also the POWERTOOLS_SERVICE_NAME and the stem of the function's logical id. */

@@ -68,35 +68,56 @@ export class PayoutWorkflow extends Construct {
       return t;
     };
 
-    const validate = task('ValidatePayout', props.validate, 30, 'Owner bank/UPI details valid? Else failed, no Cashfree call.');
-    const submit = task('SubmitTransfer', props.submit, 90, 'Cashfree POST /transfers; on an unknown outcome ask first.');
-    const check = task('CheckTransfer', props.check, 45, 'Cashfree GET /transfers?transfer_id=; apply the status.');
+    const validate = task(
+      'ValidatePayout',
+      props.validate,
+      30,
+      'Owner bank/UPI details valid? Else failed, no Cashfree call.',
+    );
+    const submit = task(
+      'SubmitTransfer',
+      props.submit,
+      90,
+      'Cashfree POST /transfers; on an unknown outcome ask first.',
+    );
+    const check = task(
+      'CheckTransfer',
+      props.check,
+      45,
+      'Cashfree GET /transfers?transfer_id=; apply the status.',
+    );
 
-    const waitForTransfer = new sfn.Wait(this, 'WaitForTransfer', { time: sfn.WaitTime.secondsPath('$.waitSeconds') });
-    const waitBeforeRetry = new sfn.Wait(this, 'WaitBeforeRetry', { time: sfn.WaitTime.secondsPath('$.waitSeconds') });
-    const waitRateLimit = new sfn.Wait(this, 'WaitForRateLimit', { time: sfn.WaitTime.secondsPath('$.waitSeconds') });
+    const waitForTransfer = new sfn.Wait(this, 'WaitForTransfer', {
+      time: sfn.WaitTime.secondsPath('$.waitSeconds'),
+    });
+    const waitBeforeRetry = new sfn.Wait(this, 'WaitBeforeRetry', {
+      time: sfn.WaitTime.secondsPath('$.waitSeconds'),
+    });
+    const waitRateLimit = new sfn.Wait(this, 'WaitForRateLimit', {
+      time: sfn.WaitTime.secondsPath('$.waitSeconds'),
+    });
 
     const step = (value: string) => sfn.Condition.stringEquals('$.step', value);
 
     const definition = validate.next(
-      new sfn.Choice(this, 'AlreadyCompleted?')
-        .when(step('completed'), payoutCompleted)
-        .otherwise(
-          submit.next(
-            new sfn.Choice(this, 'Submitted?')
-              .when(step('completed'), payoutCompleted)
-              .when(step('rate_limited'), waitRateLimit.next(submit))
-              .otherwise(
-                waitForTransfer.next(check).next(
+      new sfn.Choice(this, 'AlreadyCompleted?').when(step('completed'), payoutCompleted).otherwise(
+        submit.next(
+          new sfn.Choice(this, 'Submitted?')
+            .when(step('completed'), payoutCompleted)
+            .when(step('rate_limited'), waitRateLimit.next(submit))
+            .otherwise(
+              waitForTransfer
+                .next(check)
+                .next(
                   new sfn.Choice(this, 'TransferFinal?')
                     .when(step('completed'), payoutCompleted)
                     .when(step('retry'), waitBeforeRetry.next(submit))
                     .when(step('resubmit'), submit)
                     .otherwise(waitForTransfer),
                 ),
-              ),
-          ),
+            ),
         ),
+      ),
     );
 
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });

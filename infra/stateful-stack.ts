@@ -73,7 +73,12 @@ export class StatefulStack extends Stack {
     this.phonepeSecret = new secretsmanager.Secret(this, 'PhonePeCredentials', {
       description: 'PhonePe PG v2: {clientId, clientSecret, clientVersion, webhookUsername, webhookPassword}',
       generateSecretString: {
-        secretStringTemplate: JSON.stringify({ clientId: 'SET_ME', clientVersion: '1', webhookUsername: 'SET_ME', webhookPassword: 'SET_ME' }),
+        secretStringTemplate: JSON.stringify({
+          clientId: 'SET_ME',
+          clientVersion: '1',
+          webhookUsername: 'SET_ME',
+          webhookPassword: 'SET_ME',
+        }),
         generateStringKey: 'clientSecret',
       },
       removalPolicy: RemovalPolicy.RETAIN,
@@ -90,7 +95,13 @@ export class StatefulStack extends Stack {
     this.userPool = new cognito.UserPool(this, 'Users', {
       selfSignUpEnabled: false,
       signInAliases: { email: true },
-      passwordPolicy: { minLength: 12, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true },
+      passwordPolicy: {
+        minLength: 12,
+        requireDigits: true,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireSymbols: true,
+      },
       mfa: cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { sms: false, otp: true },
       customAttributes: {
@@ -101,7 +112,10 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const group of ['owners', 'tenants', 'admins']) {
-      new cognito.CfnUserPoolGroup(this, `Group-${group}`, { userPoolId: this.userPool.userPoolId, groupName: group });
+      new cognito.CfnUserPoolGroup(this, `Group-${group}`, {
+        userPoolId: this.userPool.userPoolId,
+        groupName: group,
+      });
     }
     this.userPoolClient = this.userPool.addClient('OwnerAppClient', {
       authFlows: { userSrp: true },

@@ -81,7 +81,8 @@ export class StatelessStack extends Stack {
           mainFields: ['module', 'main'],
           // Bundle the AWS SDK too: the versions in package-lock.json are the ones tested.
           externalModules: [],
-          banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+          banner:
+            "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
           forceDockerBundling: false,
         },
       });
@@ -154,12 +155,16 @@ export class StatelessStack extends Stack {
         filters: [lambda.FilterCriteria.filter(filter)],
       });
     fns.startPayouts.addEventSource(streamSource(PAYMENT_COMPLETED_FILTER, stateful.startPayoutsDlq));
-    fns.confirmPayments.addEventSource(streamSource(PHONEPE_EVENT_RECORDED_FILTER, stateful.confirmPaymentsDlq));
+    fns.confirmPayments.addEventSource(
+      streamSource(PHONEPE_EVENT_RECORDED_FILTER, stateful.confirmPaymentsDlq),
+    );
 
     const authorizer = new HttpJwtAuthorizer('CognitoJwt', stateful.userPool.userPoolProviderUrl, {
       jwtAudience: [stateful.userPoolClient.userPoolClientId],
     });
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+    });
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'rent-payout: owner app, tenant payments, provider webhooks',
       createDefaultStage: false,
@@ -197,9 +202,21 @@ export class StatelessStack extends Stack {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
       });
-    alarm('PayoutExecutionsFailed', this.workflow.stateMachine.metricFailed({ period: Duration.minutes(5) }), 'A payout execution failed: payout failed, or an error needs an operator (then redrive).');
-    alarm('StartPayoutsDlqNotEmpty', stateful.startPayoutsDlq.metricApproximateNumberOfMessagesVisible(), 'Stream records that could not start a payout.');
-    alarm('ConfirmPaymentsDlqNotEmpty', stateful.confirmPaymentsDlq.metricApproximateNumberOfMessagesVisible(), 'PhonePe events that could not be confirmed.');
+    alarm(
+      'PayoutExecutionsFailed',
+      this.workflow.stateMachine.metricFailed({ period: Duration.minutes(5) }),
+      'A payout execution failed: payout failed, or an error needs an operator (then redrive).',
+    );
+    alarm(
+      'StartPayoutsDlqNotEmpty',
+      stateful.startPayoutsDlq.metricApproximateNumberOfMessagesVisible(),
+      'Stream records that could not start a payout.',
+    );
+    alarm(
+      'ConfirmPaymentsDlqNotEmpty',
+      stateful.confirmPaymentsDlq.metricApproximateNumberOfMessagesVisible(),
+      'PhonePe events that could not be confirmed.',
+    );
 
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.apiEndpoint });
     new CfnOutput(this, 'PayoutStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });

@@ -16,7 +16,11 @@ export interface FieldErrors {
 export class HttpError extends AppError {
   public readonly statusCode: number;
   public readonly details?: FieldErrors;
-  public constructor(statusCode: number, message: string, options?: { cause?: unknown; details?: FieldErrors }) {
+  public constructor(
+    statusCode: number,
+    message: string,
+    options?: { cause?: unknown; details?: FieldErrors },
+  ) {
     super(message, options);
     this.name = 'HttpError';
     this.statusCode = statusCode;

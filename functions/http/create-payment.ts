@@ -17,9 +17,7 @@ const phonepe = phonePeClientFactory();
 
 export const createPaymentBody = z.strictObject({
   unit_id: z.string().min(1).max(64),
-  period: z
-    .string()
-    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'Expected a rent period as YYYY-MM.'),
+  period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'Expected a rent period as YYYY-MM.'),
 });
 
 /** POST /api/payments/ (tenant): start or resume the rent payment of a unit for a period. */

@@ -17,7 +17,8 @@ export const handler = apiHandler(async (event) => {
   const principal = principalFromEvent(event);
   const { id } = parseParams(event.pathParameters, pathSchema, 'path');
   const payout = await payouts.get(id);
-  const visible = payout && (isAdmin(principal) || (principal.ownerId !== null && payout.ownerId === principal.ownerId));
+  const visible =
+    payout && (isAdmin(principal) || (principal.ownerId !== null && payout.ownerId === principal.ownerId));
   if (!payout || !visible) throw new NotFoundError();
   return json(200, presentPayoutDetail(payout));
 });

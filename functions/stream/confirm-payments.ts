@@ -21,13 +21,25 @@ const processor = new BatchProcessor(EventType.DynamoDBStreams);
 async function recordHandler(record: DynamoDBRecord): Promise<void> {
   const image = record.dynamodb?.NewImage;
   if (!image) return;
-  const event = unmarshall(image as Record<string, AttributeValue>) as { entity?: string; kind?: string; merchantOrderId?: string; event?: string };
+  const event = unmarshall(image as Record<string, AttributeValue>) as {
+    entity?: string;
+    kind?: string;
+    merchantOrderId?: string;
+    event?: string;
+  };
   if (event.entity !== 'phonepe_event' || !event.merchantOrderId) return;
   if (event.kind === 'refund') {
-    logger.info('PhonePe refund event recorded', { merchant_order_id: event.merchantOrderId, event: event.event });
+    logger.info('PhonePe refund event recorded', {
+      merchant_order_id: event.merchantOrderId,
+      event: event.event,
+    });
     return;
   }
-  const outcome = await confirmPayment({ payments, phonepe: await phonepe(), now: () => new Date() }, event.merchantOrderId, `webhook:${event.event}`);
+  const outcome = await confirmPayment(
+    { payments, phonepe: await phonepe(), now: () => new Date() },
+    event.merchantOrderId,
+    `webhook:${event.event}`,
+  );
   logger.info('PhonePe order confirmed', { merchant_order_id: event.merchantOrderId, outcome });
 }
 

@@ -32,7 +32,8 @@ export function workflowTask(task: (deps: WorkflowDeps, state: WorkflowState) =>
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event) => {
       const parsed = workflowStateSchema.safeParse(event);
-      if (!parsed.success) throw new InvalidWorkflowInputError(`Invalid workflow state: ${parsed.error.message}`);
+      if (!parsed.success)
+        throw new InvalidWorkflowInputError(`Invalid workflow state: ${parsed.error.message}`);
       logger.appendKeys({ payout_id: parsed.data.payoutId, run: parsed.data.run });
       return task({ ...base, cashfree: await cashfree() }, parsed.data);
     });

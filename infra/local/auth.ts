@@ -74,7 +74,11 @@ export class LocalIssuer {
   /** What API Gateway's JWT authorizer does; null when the token is missing, forged, expired or not ours. */
   public async verify(token: string): Promise<JWTPayload | null> {
     try {
-      const { payload } = await jwtVerify(token, this.publicKey, { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: ['RS256'] });
+      const { payload } = await jwtVerify(token, this.publicKey, {
+        issuer: LOCAL_ISSUER,
+        audience: LOCAL_AUDIENCE,
+        algorithms: ['RS256'],
+      });
       return payload;
     } catch {
       return null;

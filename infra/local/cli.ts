@@ -24,14 +24,19 @@ export type LocalEnv = z.infer<typeof localEnvSchema>;
 export function readLocalEnv(env: NodeJS.ProcessEnv = process.env): LocalEnv {
   const parsed = localEnvSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`);
+    const problems = parsed.error.issues.map(
+      (i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`,
+    );
     throw new UsageError(`Invalid environment: ${problems.join('; ')}`);
   }
   return parsed.data;
 }
 
 /** --flag value / --flag=value / --switch parsing against a fixed set of names. */
-export function parseArgs(argv: string[], spec: { values: string[]; switches: string[] }): { values: Record<string, string>; switches: Set<string> } {
+export function parseArgs(
+  argv: string[],
+  spec: { values: string[]; switches: string[] },
+): { values: Record<string, string>; switches: Set<string> } {
   const values: Record<string, string> = {};
   const switches = new Set<string>();
   for (let i = 0; i < argv.length; i += 1) {
@@ -47,7 +52,9 @@ export function parseArgs(argv: string[], spec: { values: string[]; switches: st
       if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
       values[name] = value;
     } else {
-      throw new UsageError(`Unknown option --${name} (known: ${[...spec.values, ...spec.switches].map((n) => `--${n}`).join(', ')})`);
+      throw new UsageError(
+        `Unknown option --${name} (known: ${[...spec.values, ...spec.switches].map((n) => `--${n}`).join(', ')})`,
+      );
     }
   }
   return { values, switches };

@@ -25,19 +25,45 @@ export async function seedDemo(client: DynamoDBDocumentClient, tableName: string
       name: 'Asha Verma',
       email: 'asha.owner@example.com',
       phone: '+919800000001',
-      paymentDetails: { paymentMethod: 'bank', bankName: 'State Bank of India', accountNumber: '1234567890', ifscCode: 'SBIN0001234', upiId: '' },
+      paymentDetails: {
+        paymentMethod: 'bank',
+        bankName: 'State Bank of India',
+        accountNumber: '1234567890',
+        ifscCode: 'SBIN0001234',
+        upiId: '',
+      },
       createdAt: now,
       updatedAt: now,
     });
   }
   if (!(await directory.getProperty(DEMO.propertyId))) {
-    await directory.putProperty({ id: DEMO.propertyId, ownerId: DEMO.ownerId, name: 'Lotus Residency', address: '12 MG Road, Bengaluru', createdAt: now });
+    await directory.putProperty({
+      id: DEMO.propertyId,
+      ownerId: DEMO.ownerId,
+      name: 'Lotus Residency',
+      address: '12 MG Road, Bengaluru',
+      createdAt: now,
+    });
   }
   if (!(await directory.getUnit(DEMO.unitId))) {
-    await directory.putUnit({ id: DEMO.unitId, propertyId: DEMO.propertyId, ownerId: DEMO.ownerId, unitNumber: 'A-101', rentPaise: DEMO.rentPaise, createdAt: now });
+    await directory.putUnit({
+      id: DEMO.unitId,
+      propertyId: DEMO.propertyId,
+      ownerId: DEMO.ownerId,
+      unitNumber: 'A-101',
+      rentPaise: DEMO.rentPaise,
+      createdAt: now,
+    });
   }
   if (!(await directory.getTenant(DEMO.tenantId))) {
-    await directory.putTenant({ id: DEMO.tenantId, name: 'Ravi Kumar', email: 'ravi.tenant@example.com', phone: '+919800000002', unitId: DEMO.unitId, createdAt: now });
+    await directory.putTenant({
+      id: DEMO.tenantId,
+      name: 'Ravi Kumar',
+      email: 'ravi.tenant@example.com',
+      phone: '+919800000002',
+      unitId: DEMO.unitId,
+      createdAt: now,
+    });
   }
 }
 
@@ -61,11 +87,18 @@ export class DemoError extends Error {
   }
 }
 
-async function call(url: string, init: RequestInit & { token?: string }): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(
+  url: string,
+  init: RequestInit & { token?: string },
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const { token, ...rest } = init;
   const res = await fetch(url, {
     ...rest,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...(rest.headers ?? {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(rest.headers ?? {}),
+    },
   });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
@@ -76,7 +109,11 @@ async function call(url: string, init: RequestInit & { token?: string }): Promis
  * sandbox completes it and sends its webhook, the stream starts the payout, the workflow pays through the
  * Cashfree sandbox, and the owner reads the payout. Prints every status the owner could see.
  */
-export async function runDemo(stack: LocalStack, print: (line: string) => void, timeoutMs = 60_000): Promise<{ payoutId: string; paymentId: string; utr: string; ms: number }> {
+export async function runDemo(
+  stack: LocalStack,
+  print: (line: string) => void,
+  timeoutMs = 60_000,
+): Promise<{ payoutId: string; paymentId: string; utr: string; ms: number }> {
   const started = Date.now();
   await seedDemo(stack.documentClient, stack.tables.directory);
   const tokens = await demoTokens(stack);
@@ -86,17 +123,29 @@ export async function runDemo(stack: LocalStack, print: (line: string) => void, 
   let period = new Date().toISOString().slice(0, 7);
   let created: { status: number; body: Record<string, unknown> } | null = null;
   for (let i = 0; i < 240; i += 1) {
-    created = await call(`${api}/api/payments/`, { method: 'POST', token: tokens.tenant, body: JSON.stringify({ unit_id: DEMO.unitId, period }) });
+    created = await call(`${api}/api/payments/`, {
+      method: 'POST',
+      token: tokens.tenant,
+      body: JSON.stringify({ unit_id: DEMO.unitId, period }),
+    });
     if (created.status !== 409) break;
     period = nextPeriod(period);
   }
-  if (!created || created.status >= 300) throw new DemoError(`POST /api/payments/ answered ${created?.status}: ${JSON.stringify(created?.body)}`);
+  if (!created || created.status >= 300)
+    throw new DemoError(`POST /api/payments/ answered ${created?.status}: ${JSON.stringify(created?.body)}`);
   const paymentId = String(created.body.id);
   const merchantOrderId = String(created.body.merchant_order_id);
-  print(`tenant   POST /api/payments/ -> ${created.status} payment ${paymentId} (${period}, ₹${String(created.body.amount)}), checkout ${String(created.body.checkout_url)}`);
+  print(
+    `tenant   POST /api/payments/ -> ${created.status} payment ${paymentId} (${period}, ₹${String(created.body.amount)}), checkout ${String(created.body.checkout_url)}`,
+  );
 
-  const paid = await fetch(`${stack.urls.phonepe}/_sandbox/orders/${merchantOrderId}/complete`, { method: 'POST' });
-  if (!paid.ok) throw new DemoError(`PhonePe sandbox could not complete ${merchantOrderId}: ${paid.status} ${await paid.text()}`);
+  const paid = await fetch(`${stack.urls.phonepe}/_sandbox/orders/${merchantOrderId}/complete`, {
+    method: 'POST',
+  });
+  if (!paid.ok)
+    throw new DemoError(
+      `PhonePe sandbox could not complete ${merchantOrderId}: ${paid.status} ${await paid.text()}`,
+    );
   print(`phonepe  order ${merchantOrderId} paid; webhook sent to POST /api/webhooks/phonepe/`);
 
   const payouts = new DynamoPayoutRepository(stack.documentClient, stack.tables.payouts);
@@ -104,7 +153,10 @@ export async function runDemo(stack: LocalStack, print: (line: string) => void, 
   let payoutId = '';
   while (Date.now() - started < timeoutMs) {
     if (!payoutId) {
-      const payment = await call(`${api}/api/payments/${paymentId}/`, { method: 'GET', token: tokens.tenant });
+      const payment = await call(`${api}/api/payments/${paymentId}/`, {
+        method: 'GET',
+        token: tokens.tenant,
+      });
       if (payment.body.status !== lastStatus) {
         lastStatus = String(payment.body.status);
         print(`payment  ${paymentId} ${lastStatus}`);
@@ -116,18 +168,29 @@ export async function runDemo(stack: LocalStack, print: (line: string) => void, 
       }
     }
     if (payoutId) {
-      const view = await call(`${api}/api/owner-payouts/${payoutId}/`, { method: 'GET', token: tokens.owner });
+      const view = await call(`${api}/api/owner-payouts/${payoutId}/`, {
+        method: 'GET',
+        token: tokens.owner,
+      });
       const status = String(view.body.status);
       if (status !== lastStatus) {
         lastStatus = status;
-        const extra = view.body.cashfree_transfer_id ? ` transfer ${String(view.body.cashfree_transfer_id)}` : '';
+        const extra = view.body.cashfree_transfer_id
+          ? ` transfer ${String(view.body.cashfree_transfer_id)}`
+          : '';
         const utr = view.body.cashfree_utr ? ` UTR ${String(view.body.cashfree_utr)}` : '';
-        print(`payout   ${payoutId} ${status}${extra}${utr}  (owner GET /api/owner-payouts/${payoutId}/, ${Date.now() - started} ms)`);
+        print(
+          `payout   ${payoutId} ${status}${extra}${utr}  (owner GET /api/owner-payouts/${payoutId}/, ${Date.now() - started} ms)`,
+        );
       }
-      if (status === 'completed') return { payoutId, paymentId, utr: String(view.body.cashfree_utr), ms: Date.now() - started };
-      if (status === 'failed' || status === 'reversed') throw new DemoError(`Demo payout ended ${status}: ${String(view.body.error_message)}`);
+      if (status === 'completed')
+        return { payoutId, paymentId, utr: String(view.body.cashfree_utr), ms: Date.now() - started };
+      if (status === 'failed' || status === 'reversed')
+        throw new DemoError(`Demo payout ended ${status}: ${String(view.body.error_message)}`);
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new DemoError(`Demo payout did not complete within ${timeoutMs} ms (last status: ${lastStatus || 'none'})`);
+  throw new DemoError(
+    `Demo payout did not complete within ${timeoutMs} ms (last status: ${lastStatus || 'none'})`,
+  );
 }

@@ -67,7 +67,9 @@ function isTextual(contentType: string | undefined): boolean {
   return /^(text\/|application\/(json|x-www-form-urlencoded|xml|.*\+json))/i.test(contentType);
 }
 
-export async function startHttpAdapter(opts: HttpAdapterOptions): Promise<{ url: string; port: number; server: Server; close(): Promise<void> }> {
+export async function startHttpAdapter(
+  opts: HttpAdapterOptions,
+): Promise<{ url: string; port: number; server: Server; close(): Promise<void> }> {
   const compiled = opts.routes.map(compile);
 
   const server = createServer((req, res) => {
@@ -75,10 +77,12 @@ export async function startHttpAdapter(opts: HttpAdapterOptions): Promise<{ url:
       const started = Date.now();
       const url = new URL(req.url ?? '/', 'http://localhost');
       const method = (req.method ?? 'GET').toUpperCase();
-      if (method === 'GET' && url.pathname === '/.well-known/jwks.json') return send(res, 200, opts.issuer.jwks);
+      if (method === 'GET' && url.pathname === '/.well-known/jwks.json')
+        return send(res, 200, opts.issuer.jwks);
       if (method === 'GET' && url.pathname === '/payment-complete') {
         // Stands in for the tenant app's page that PhonePe's checkout redirects back to.
-        const html = '<!doctype html><title>Payment submitted</title><p>Payment submitted. The tenant app now shows its status (GET /api/payments/{id}/).</p>';
+        const html =
+          '<!doctype html><title>Payment submitted</title><p>Payment submitted. The tenant app now shows its status (GET /api/payments/{id}/).</p>';
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         return res.end(html);
       }
@@ -86,7 +90,9 @@ export async function startHttpAdapter(opts: HttpAdapterOptions): Promise<{ url:
       const match = candidates.find((c) => c.route.method === method);
       if (!match) return send(res, 404, { message: 'Not Found' });
       const values = match.pattern.exec(url.pathname)?.slice(1) ?? [];
-      const pathParameters = Object.fromEntries(match.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]));
+      const pathParameters = Object.fromEntries(
+        match.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]),
+      );
 
       const headers: Record<string, string> = {};
       for (const [key, value] of Object.entries(req.headers)) {
@@ -150,9 +156,17 @@ export async function startHttpAdapter(opts: HttpAdapterOptions): Promise<{ url:
       const structured: APIGatewayProxyStructuredResultV2 =
         result !== null && typeof result === 'object' && 'statusCode' in result
           ? (result as APIGatewayProxyStructuredResultV2)
-          : { statusCode: 200, body: JSON.stringify(result), headers: { 'content-type': 'application/json' } };
-      const body = structured.body ? Buffer.from(structured.body, structured.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
-      const outHeaders: Record<string, string | string[]> = { ...(structured.headers as Record<string, string>) };
+          : {
+              statusCode: 200,
+              body: JSON.stringify(result),
+              headers: { 'content-type': 'application/json' },
+            };
+      const body = structured.body
+        ? Buffer.from(structured.body, structured.isBase64Encoded ? 'base64' : 'utf8')
+        : Buffer.alloc(0);
+      const outHeaders: Record<string, string | string[]> = {
+        ...(structured.headers as Record<string, string>),
+      };
       if (structured.cookies?.length) outHeaders['set-cookie'] = structured.cookies;
       outHeaders['content-length'] = String(body.length);
       res.writeHead(structured.statusCode ?? 200, outHeaders);

@@ -2,7 +2,11 @@
 // project's tooling runtime) lacks. Lambda itself runs Node 22, so production code never needs this.
 declare global {
   interface PromiseConstructor {
-    withResolvers<T>(): { promise: Promise<T>; resolve: (value: T | PromiseLike<T>) => void; reject: (reason?: unknown) => void };
+    withResolvers<T>(): {
+      promise: Promise<T>;
+      resolve: (value: T | PromiseLike<T>) => void;
+      reject: (reason?: unknown) => void;
+    };
   }
 }
 
@@ -17,5 +21,9 @@ if (typeof Promise.withResolvers !== 'function') {
     return { promise, resolve, reject };
   };
 }
+
+// The tooling runs on Node 20 on purpose (see README); the SDK's reminder that it will want Node 22 from 2027
+// on is known and would only clutter every local log.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export {};

@@ -18,7 +18,9 @@ async function inUse(port: number): Promise<boolean> {
 async function main(): Promise<void> {
   const env = readLocalEnv();
   if ((await inUse(env.DYNAMODB_PORT)) || (await inUse(env.PORT))) {
-    console.error('npm run reset: the local stack seems to be running (ports in use); stop it with Ctrl-C first.');
+    console.error(
+      'npm run reset: the local stack seems to be running (ports in use); stop it with Ctrl-C first.',
+    );
     process.exit(1);
   }
   const dir = resolve(env.LOCAL_DATA_DIR);

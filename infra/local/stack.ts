@@ -13,7 +13,13 @@ import type { FunctionKey } from '../function-catalog';
 import { LocalIssuer } from './auth';
 import { loadOrCreateCredentials } from './credentials';
 import type { LocalCredentials } from './credentials';
-import { createTablesFromTemplate, fileDeadLetterSink, freePort, startDynamoDbLocal, startStreamPoller } from './dynamodb';
+import {
+  createTablesFromTemplate,
+  fileDeadLetterSink,
+  freePort,
+  startDynamoDbLocal,
+  startStreamPoller,
+} from './dynamodb';
 import { startHttpAdapter } from './http-adapter';
 import { LocalLambda } from './lambda/local-lambda';
 import { startCashfreeSandbox } from './sandboxes/cashfree';
@@ -94,11 +100,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const tables = await createTablesFromTemplate(dynamoClient, synth.stateful, {
       tableName: (logicalId: string) => `${synth.statefulName}-${logicalId}`,
     });
-    const documentClient = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
+    const documentClient = DynamoDBDocumentClient.from(dynamoClient, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
 
     const functionArn = (logicalId: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${logicalId}`;
     const stateMachines = resourcesOfType(synth.stateless, 'AWS::StepFunctions::StateMachine');
-    const stateMachineArnOf = (logicalId: string) => `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${logicalId}`;
+    const stateMachineArnOf = (logicalId: string) =>
+      `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${logicalId}`;
     const refs = (id: string, r: CfnResource): string | undefined => {
       switch (r.Type) {
         case 'AWS::DynamoDB::Table':
@@ -117,9 +126,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     const attrs = (id: string, attribute: string, r: CfnResource): string | undefined => {
       if (r.Type === 'AWS::DynamoDB::Table' && attribute === 'StreamArn') return tables[id]?.streamArn;
-      if (r.Type === 'AWS::DynamoDB::Table' && attribute === 'Arn') return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${tables[id]?.tableName}`;
+      if (r.Type === 'AWS::DynamoDB::Table' && attribute === 'Arn')
+        return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${tables[id]?.tableName}`;
       if (r.Type === 'AWS::Lambda::Function' && attribute === 'Arn') return functionArn(id);
-      if (r.Type === 'AWS::SQS::Queue' && attribute === 'Arn') return `arn:aws:sqs:${REGION}:${ACCOUNT}:${id}`;
+      if (r.Type === 'AWS::SQS::Queue' && attribute === 'Arn')
+        return `arn:aws:sqs:${REGION}:${ACCOUNT}:${id}`;
       return undefined;
     };
     const resolver = new TemplateResolver([synth.stateful, synth.stateless], refs, attrs);
@@ -164,15 +175,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const functions = {} as Record<FunctionKey, LocalLambda>;
     for (const [logicalId, resource] of resourcesOfType(synth.stateless, 'AWS::Lambda::Function')) {
       const props = resource.Properties ?? {};
-      const env = resolver.resolve((props.Environment as { Variables?: unknown } | undefined)?.Variables ?? {}) as Record<string, string>;
+      const env = resolver.resolve(
+        (props.Environment as { Variables?: unknown } | undefined)?.Variables ?? {},
+      ) as Record<string, string>;
       const spec = functionByService(env.POWERTOOLS_SERVICE_NAME ?? '');
       if (!spec) continue; // CDK's own helper functions (none today) have no local counterpart
-      const key = (Object.entries(FUNCTIONS).find(([, f]) => f.service === spec.service)?.[0] ?? '') as FunctionKey;
+      const key = (Object.entries(FUNCTIONS).find(([, f]) => f.service === spec.service)?.[0] ??
+        '') as FunctionKey;
       const localEnv: Record<string, string> = {
         ...env,
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
         TZ: 'UTC',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         AWS_REGION: REGION,
         AWS_DEFAULT_REGION: REGION,
         AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
@@ -239,7 +254,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const p = resolver.resolve(mapping.Properties ?? {}) as Record<string, unknown>;
       const lambda = lambdasByLogicalId.get(String(p.FunctionName));
       if (!lambda) throw new Error(`Event source mapping ${mappingId} names no local function`);
-      const dlqArn = String((p.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure?.Destination ?? '');
+      const dlqArn = String(
+        (p.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure
+          ?.Destination ?? '',
+      );
       const sink = fileDeadLetterSink(join(dataDir, 'dlq'), dlqArn.split(':').pop() || `${mappingId}-dlq`);
       const poller = startStreamPoller({
         streamsClient,
@@ -249,7 +267,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         batchSize: Number(p.BatchSize ?? 100),
         maximumRetryAttempts: Number(p.MaximumRetryAttempts ?? -1),
         bisectBatchOnFunctionError: Boolean(p.BisectBatchOnFunctionError),
-        reportBatchItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures'),
+        reportBatchItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes(
+          'ReportBatchItemFailures',
+        ),
         startingPosition: (p.StartingPosition as 'TRIM_HORIZON' | 'LATEST') ?? 'TRIM_HORIZON',
         handler: async (event: DynamoDBStreamEvent) => (await lambda.invoke(event)) as never,
         onFailure: (record: unknown) => sink.write(record),
@@ -275,10 +295,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return entry[1].tableName;
     };
     return {
-      urls: { http: http.url, phonepe: phonepe.url, cashfree: cashfree.url, dynamodb: dynamo.endpoint, sfn: sfnUrl },
+      urls: {
+        http: http.url,
+        phonepe: phonepe.url,
+        cashfree: cashfree.url,
+        dynamodb: dynamo.endpoint,
+        sfn: sfnUrl,
+      },
       issuer,
       credentials,
-      tables: { directory: tableOf('DirectoryTable'), payments: tableOf('PaymentsTable'), payouts: tableOf('PayoutsTable') },
+      tables: {
+        directory: tableOf('DirectoryTable'),
+        payments: tableOf('PaymentsTable'),
+        payouts: tableOf('PayoutsTable'),
+      },
       stateMachineArn,
       documentClient,
       sfn: new SFNClient({ ...awsConfig, endpoint: sfnUrl }),

@@ -12,7 +12,11 @@ import type { LocalStack } from './stack';
  * `npm start`: the whole system on this machine, the demo once (unless --no-demo), then serving until Ctrl-C,
  * which stops every child (DynamoDB Local's java included).
  */
-const OPERATOR_MESSAGES = new Set<string>([...Object.values(LogMessages), 'Owner payout retry scheduled', 'PhonePe order confirmed']);
+const OPERATOR_MESSAGES = new Set<string>([
+  ...Object.values(LogMessages),
+  'Owner payout retry scheduled',
+  'PhonePe order confirmed',
+]);
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), { values: [], switches: ['no-demo', 'verbose'] });
@@ -40,7 +44,13 @@ async function main(): Promise<void> {
 
   stack = await startLocalStack({
     dataDir,
-    ports: { http: env.PORT, phonepe: env.PHONEPE_SANDBOX_PORT, cashfree: env.CASHFREE_SANDBOX_PORT, dynamodb: env.DYNAMODB_PORT, sfn: env.SFN_PORT },
+    ports: {
+      http: env.PORT,
+      phonepe: env.PHONEPE_SANDBOX_PORT,
+      cashfree: env.CASHFREE_SANDBOX_PORT,
+      dynamodb: env.DYNAMODB_PORT,
+      sfn: env.SFN_PORT,
+    },
     timeScale: env.LOCAL_TIME_SCALE,
     log: (message, data) => {
       if (verbose) console.log(message, data ? JSON.stringify(data) : '');
@@ -59,8 +69,20 @@ async function main(): Promise<void> {
       }
       const message = String(entry.message ?? '');
       if (verbose || OPERATOR_MESSAGES.has(message) || entry.level === 'ERROR') {
-        const keys = ['payment_id', 'payout_id', 'owner_id', 'attempt', 'transfer_id', 'merchant_order_id', 'outcome', 'error_message'];
-        const fields = keys.filter((k) => entry[k] !== undefined).map((k) => `${k}=${String(entry[k])}`).join(' ');
+        const keys = [
+          'payment_id',
+          'payout_id',
+          'owner_id',
+          'attempt',
+          'transfer_id',
+          'merchant_order_id',
+          'outcome',
+          'error_message',
+        ];
+        const fields = keys
+          .filter((k) => entry[k] !== undefined)
+          .map((k) => `${k}=${String(entry[k])}`)
+          .join(' ');
         console.log(`  log ${String(entry.level ?? '').padEnd(5)} ${message}  ${fields}`);
       }
     },

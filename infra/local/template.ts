@@ -65,7 +65,11 @@ export class TemplateResolver {
   public constructor(
     private readonly templates: CfnTemplate[],
     private readonly refs: (logicalId: string, resource: CfnResource) => string | undefined,
-    private readonly attrs: (logicalId: string, attribute: string, resource: CfnResource) => string | undefined,
+    private readonly attrs: (
+      logicalId: string,
+      attribute: string,
+      resource: CfnResource,
+    ) => string | undefined,
   ) {
     for (const template of templates) {
       for (const output of Object.values(template.Outputs ?? {})) {
@@ -104,7 +108,8 @@ export class TemplateResolver {
         case 'Fn::GetAtt': {
           const [id, attribute] = (Array.isArray(arg) ? arg : String(arg).split('.')) as [string, string];
           const att = this.attrs(id, attribute, this.find(id));
-          if (att === undefined) throw new UnresolvableError(`No local value for Fn::GetAtt ${id}.${attribute}`);
+          if (att === undefined)
+            throw new UnresolvableError(`No local value for Fn::GetAtt ${id}.${attribute}`);
           return att;
         }
         case 'Fn::Join': {

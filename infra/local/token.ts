@@ -8,13 +8,19 @@ import { parseArgs, readLocalEnv, UsageError } from './cli';
  * prints a bearer token the local stack accepts. An owner's or tenant's directory id defaults to the user id.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs(process.argv.slice(2), { values: ['role', 'sub', 'owner-id', 'tenant-id', 'ttl'], switches: [] });
+  const { values } = parseArgs(process.argv.slice(2), {
+    values: ['role', 'sub', 'owner-id', 'tenant-id', 'ttl'],
+    switches: [],
+  });
   const role = values.role;
-  if (role !== 'owner' && role !== 'tenant' && role !== 'admin') throw new UsageError('--role must be owner, tenant or admin');
+  if (role !== 'owner' && role !== 'tenant' && role !== 'admin')
+    throw new UsageError('--role must be owner, tenant or admin');
   const sub = values.sub;
-  if (!sub || !/^[\w.@-]{1,128}$/.test(sub)) throw new UsageError('--sub <user id> is required (letters, digits, . _ @ -)');
+  if (!sub || !/^[\w.@-]{1,128}$/.test(sub))
+    throw new UsageError('--sub <user id> is required (letters, digits, . _ @ -)');
   const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
-  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1 || ttl > 7 * 24 * 3600)) throw new UsageError('--ttl must be whole seconds from 1 to 604800');
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1 || ttl > 7 * 24 * 3600))
+    throw new UsageError('--ttl must be whole seconds from 1 to 604800');
   const env = readLocalEnv();
   const issuer = await LocalIssuer.open(join(resolve(env.LOCAL_DATA_DIR), 'auth'));
   const token = await issuer.issue({

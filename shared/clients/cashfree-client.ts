@@ -32,7 +32,11 @@ export const cashfreeTransferSchema = z.looseObject({
 });
 export type CashfreeTransfer = z.infer<typeof cashfreeTransferSchema>;
 
-const errorBodySchema = z.looseObject({ type: z.string().optional(), code: z.string().optional(), message: z.string().optional() });
+const errorBodySchema = z.looseObject({
+  type: z.string().optional(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+});
 
 /** Timeout, network error or 5xx: Cashfree may or may not have accepted the transfer. Ask before resending. */
 export class CashfreeOutcomeUnknownError extends Error {
@@ -131,10 +135,12 @@ export class CashfreeClient {
     const message = (body.success ? body.data.message : undefined) ?? `HTTP ${status}`;
     if (status === 401 || status === 403) throw new CashfreeAuthError(`${what}: ${code}: ${message}`);
     if (status === 409) throw new CashfreeConflictError(`${what}: ${code}: ${message}`);
-    if (status === 429) throw new CashfreeRateLimitedError(`${what}: rate limited`, retryAfterSeconds(headers));
+    if (status === 429)
+      throw new CashfreeRateLimitedError(`${what}: rate limited`, retryAfterSeconds(headers));
     if (status >= 500) {
       // The v2 OpenAPI lists authentication_error under 500; treat it as auth, not as an outage.
-      if (body.success && body.data.type === 'authentication_error') throw new CashfreeAuthError(`${what}: ${message}`);
+      if (body.success && body.data.type === 'authentication_error')
+        throw new CashfreeAuthError(`${what}: ${message}`);
       throw new CashfreeOutcomeUnknownError(`${what}: HTTP ${status} ${code}: ${message}`);
     }
     throw new CashfreeRejectedError(message, code, status);
@@ -151,7 +157,12 @@ export class CashfreeClient {
       transfer_currency: 'INR',
       transfer_mode: req.destination.type === 'upi' ? 'upi' : 'banktransfer',
       beneficiary_details: {
-        beneficiary_name: req.beneficiaryName.replace(/[^A-Za-z ]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 100) || 'Owner',
+        beneficiary_name:
+          req.beneficiaryName
+            .replace(/[^A-Za-z ]/g, ' ')
+            .replace(/\s+/g, ' ')
+            .trim()
+            .slice(0, 100) || 'Owner',
         beneficiary_instrument_details: instrument,
       },
       transfer_remarks: req.remarks.replace(/[^A-Za-z0-9 ]/g, ' ').slice(0, 70),
@@ -160,7 +171,8 @@ export class CashfreeClient {
     if (res.status >= 200 && res.status < 300) {
       const parsed = cashfreeTransferSchema.safeParse(res.json);
       // Accepted but unreadable: we cannot tell what Cashfree recorded, so the outcome is unknown.
-      if (!parsed.success) throw new CashfreeOutcomeUnknownError(`create transfer: unreadable response (${res.status})`);
+      if (!parsed.success)
+        throw new CashfreeOutcomeUnknownError(`create transfer: unreadable response (${res.status})`);
       return parsed.data;
     }
     return this.fail(res.status, res.headers, res.json, 'create transfer');
@@ -177,12 +189,17 @@ export class CashfreeClient {
     }
     if (res.status >= 200 && res.status < 300) {
       const parsed = cashfreeTransferSchema.safeParse(res.json);
-      if (!parsed.success) throw new CashfreeOutcomeUnknownError(`get transfer: unreadable response (${res.status})`);
+      if (!parsed.success)
+        throw new CashfreeOutcomeUnknownError(`get transfer: unreadable response (${res.status})`);
       return parsed.data;
     }
     if (res.status === 400) {
       const body = errorBodySchema.safeParse(res.json);
-      throw new CashfreeRejectedError(body.success ? (body.data.message ?? 'bad request') : 'bad request', 'bad_request', 400);
+      throw new CashfreeRejectedError(
+        body.success ? (body.data.message ?? 'bad request') : 'bad request',
+        'bad_request',
+        400,
+      );
     }
     return this.fail(res.status, res.headers, res.json, 'get transfer');
   }

@@ -32,9 +32,13 @@ export async function request(url: string, init: RequestInit & { timeoutMs: numb
   } catch (cause) {
     const name = (cause as { name?: string })?.name;
     if (name === 'TimeoutError' || name === 'AbortError') {
-      throw new UpstreamTimeoutError(`${init.method ?? 'GET'} ${url} timed out after ${timeoutMs} ms`, { cause });
+      throw new UpstreamTimeoutError(`${init.method ?? 'GET'} ${url} timed out after ${timeoutMs} ms`, {
+        cause,
+      });
     }
-    throw new UpstreamNetworkError(`${init.method ?? 'GET'} ${url} failed: ${(cause as Error)?.message}`, { cause });
+    throw new UpstreamNetworkError(`${init.method ?? 'GET'} ${url} failed: ${(cause as Error)?.message}`, {
+      cause,
+    });
   }
   let text: string;
   try {

@@ -153,14 +153,18 @@ export class PhonePeClient {
 
   private async authorized(url: string, init: RequestInit) {
     const once = async (force: boolean) =>
-      this.send(url, { ...init, headers: { ...(init.headers ?? {}), authorization: await this.authorization(force) } });
+      this.send(url, {
+        ...init,
+        headers: { ...(init.headers ?? {}), authorization: await this.authorization(force) },
+      });
     let res = await once(false);
     if (res.status === 401) res = await once(true);
     return res;
   }
 
   private failure(res: { status: number; json: unknown }, what: string): never {
-    if (res.status >= 500 || res.status === 429) throw new PhonePeUnavailableError(`${what}: PhonePe answered ${res.status}`);
+    if (res.status >= 500 || res.status === 429)
+      throw new PhonePeUnavailableError(`${what}: PhonePe answered ${res.status}`);
     const err = errorSchema.safeParse(res.json);
     throw new PhonePeApiError(
       `${what}: ${(err.success && err.data.message) || `HTTP ${res.status}`}`,
@@ -175,7 +179,11 @@ export class PhonePeClient {
       amount: req.amountPaise,
       expireAfter: req.expireAfterSeconds,
       metaInfo: req.udf,
-      paymentFlow: { type: 'PG_CHECKOUT', message: req.message, merchantUrls: { redirectUrl: req.redirectUrl } },
+      paymentFlow: {
+        type: 'PG_CHECKOUT',
+        message: req.message,
+        merchantUrls: { redirectUrl: req.redirectUrl },
+      },
     };
     const res = await this.authorized(`${this.config.pgBaseUrl}/checkout/v2/pay`, {
       method: 'POST',
@@ -184,7 +192,8 @@ export class PhonePeClient {
     });
     if (res.status !== 200) return this.failure(res, 'create payment');
     const parsed = createSchema.safeParse(res.json);
-    if (!parsed.success) throw new PhonePeUnavailableError('create payment: unreadable response from PhonePe');
+    if (!parsed.success)
+      throw new PhonePeUnavailableError('create payment: unreadable response from PhonePe');
     return parsed.data;
   }
 

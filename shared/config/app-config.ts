@@ -46,7 +46,11 @@ export const cashfreeSecret = once(() => loadSecret('CASHFREE', cashfreeSecretSc
 
 export function phonePeClientFactory(): () => Promise<PhonePeClient> {
   const env = readEnv(
-    z.object({ PHONEPE_OAUTH_BASE_URL: urlVar, PHONEPE_PG_BASE_URL: urlVar, PHONEPE_TIMEOUT_MS: positiveInt.default(8000) }),
+    z.object({
+      PHONEPE_OAUTH_BASE_URL: urlVar,
+      PHONEPE_PG_BASE_URL: urlVar,
+      PHONEPE_TIMEOUT_MS: positiveInt.default(8000),
+    }),
   );
   return once(async () => {
     const secret = await phonePeSecret();
@@ -62,7 +66,9 @@ export function phonePeClientFactory(): () => Promise<PhonePeClient> {
 }
 
 export function cashfreeClientFactory(): () => Promise<CashfreeClient> {
-  const env = readEnv(z.object({ CASHFREE_BASE_URL: urlVar, CASHFREE_TIMEOUT_MS: positiveInt.default(10000) }));
+  const env = readEnv(
+    z.object({ CASHFREE_BASE_URL: urlVar, CASHFREE_TIMEOUT_MS: positiveInt.default(10000) }),
+  );
   return once(async () => {
     const secret = await cashfreeSecret();
     return new CashfreeClient({
@@ -91,7 +97,11 @@ export function payoutPolicy(): PayoutPolicy {
       PAYOUT_ATTENTION_AFTER_SECONDS: positiveInt.default(DEFAULT_PAYOUT_POLICY.attentionAfterSeconds),
     }),
   );
-  return { ...DEFAULT_PAYOUT_POLICY, maxAttempts: env.PAYOUT_MAX_ATTEMPTS, attentionAfterSeconds: env.PAYOUT_ATTENTION_AFTER_SECONDS };
+  return {
+    ...DEFAULT_PAYOUT_POLICY,
+    maxAttempts: env.PAYOUT_MAX_ATTEMPTS,
+    attentionAfterSeconds: env.PAYOUT_ATTENTION_AFTER_SECONDS,
+  };
 }
 
 export function stateMachineArn(): string {

@@ -13,8 +13,7 @@ export interface OwnerPaymentDetails {
 }
 
 export type PayoutDestination =
-  | { type: 'bank'; accountNumber: string; ifsc: string; bankName: string }
-  | { type: 'upi'; vpa: string };
+  { type: 'bank'; accountNumber: string; ifsc: string; bankName: string } | { type: 'upi'; vpa: string };
 
 export const IFSC_PATTERN = /^[A-Z]{4}0[A-Z0-9]{6}$/;
 export const ACCOUNT_NUMBER_PATTERN = /^\d{9,18}$/;
@@ -30,18 +29,23 @@ export function checkPayoutDestination(details: OwnerPaymentDetails | null): Des
   if (details.paymentMethod === 'upi') {
     const vpa = details.upiId.trim();
     if (vpa === '') return { ok: false, reason: 'UPI is selected but no UPI ID is set' };
-    if (!VPA_PATTERN.test(vpa)) return { ok: false, reason: `UPI ID "${vpa}" is not a valid VPA (name@bank)` };
+    if (!VPA_PATTERN.test(vpa))
+      return { ok: false, reason: `UPI ID "${vpa}" is not a valid VPA (name@bank)` };
     return { ok: true, destination: { type: 'upi', vpa } };
   }
   const accountNumber = details.accountNumber.trim();
   const ifsc = details.ifscCode.trim().toUpperCase();
-  if (accountNumber === '') return { ok: false, reason: 'bank transfer is selected but no account number is set' };
+  if (accountNumber === '')
+    return { ok: false, reason: 'bank transfer is selected but no account number is set' };
   if (!ACCOUNT_NUMBER_PATTERN.test(accountNumber)) {
     return { ok: false, reason: `account number ${maskAccountNumber(accountNumber)} must be 9 to 18 digits` };
   }
   if (ifsc === '') return { ok: false, reason: 'bank transfer is selected but no IFSC code is set' };
   if (!IFSC_PATTERN.test(ifsc)) {
-    return { ok: false, reason: `IFSC code "${ifsc}" is invalid (expected 4 letters, 0, then 6 letters or digits)` };
+    return {
+      ok: false,
+      reason: `IFSC code "${ifsc}" is invalid (expected 4 letters, 0, then 6 letters or digits)`,
+    };
   }
   return { ok: true, destination: { type: 'bank', accountNumber, ifsc, bankName: details.bankName.trim() } };
 }

@@ -2,7 +2,14 @@
  * Payout statuses and the only moves between them (DESIGN "Payout statuses"). Every status write is
  * conditional on the status it expects, so a duplicate, late or replayed event cannot move a payout backwards.
  */
-export const PAYOUT_STATUSES = ['pending', 'processing', 'retry_scheduled', 'completed', 'failed', 'reversed'] as const;
+export const PAYOUT_STATUSES = [
+  'pending',
+  'processing',
+  'retry_scheduled',
+  'completed',
+  'failed',
+  'reversed',
+] as const;
 export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
 
 const ALLOWED: Record<PayoutStatus, readonly PayoutStatus[]> = {

@@ -1,5 +1,9 @@
 import type { MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
 import type { z } from 'zod';
 import { BadRequestError, HttpError, PayloadTooLargeError } from '../errors';
 import type { FieldErrors } from '../errors';
@@ -33,7 +37,8 @@ export function httpErrorResponses(): MiddlewareObj<Event, Result, Error, Contex
 export function rawBody(event: Pick<Event, 'body' | 'isBase64Encoded'>): string {
   const body = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
-  if (bytes.byteLength > MAX_BODY_BYTES) throw new PayloadTooLargeError(`Request body is larger than ${MAX_BODY_BYTES} bytes.`);
+  if (bytes.byteLength > MAX_BODY_BYTES)
+    throw new PayloadTooLargeError(`Request body is larger than ${MAX_BODY_BYTES} bytes.`);
   return bytes.toString('utf8');
 }
 
@@ -47,7 +52,10 @@ export function zodFieldErrors(error: z.ZodError): FieldErrors {
 }
 
 /** Parses a JSON body against a zod schema: malformed JSON and wrong fields are 400s with field errors. */
-export function parseJsonBody<S extends z.ZodType>(event: Pick<Event, 'body' | 'isBase64Encoded'>, schema: S): z.infer<S> {
+export function parseJsonBody<S extends z.ZodType>(
+  event: Pick<Event, 'body' | 'isBase64Encoded'>,
+  schema: S,
+): z.infer<S> {
   const text = rawBody(event);
   let value: unknown;
   try {
@@ -57,12 +65,17 @@ export function parseJsonBody<S extends z.ZodType>(event: Pick<Event, 'body' | '
   }
   if (value === undefined) throw new BadRequestError('Request body is required.');
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new BadRequestError('Invalid request body.', { details: zodFieldErrors(parsed.error) });
+  if (!parsed.success)
+    throw new BadRequestError('Invalid request body.', { details: zodFieldErrors(parsed.error) });
   return parsed.data;
 }
 
 /** Validates path or query parameters; a bad id is a 404 for a path (no existence probing), 400 for a query. */
-export function parseParams<S extends z.ZodType>(params: unknown, schema: S, kind: 'path' | 'query'): z.infer<S> {
+export function parseParams<S extends z.ZodType>(
+  params: unknown,
+  schema: S,
+  kind: 'path' | 'query',
+): z.infer<S> {
   const parsed = schema.safeParse(params ?? {});
   if (!parsed.success) {
     if (kind === 'path') throw new HttpError(404, 'Not found.');

@@ -11,14 +11,19 @@ export interface ConfirmPaymentDeps {
   now: () => Date;
 }
 
-export type ConfirmOutcome = 'completed' | 'failed' | 'still_pending' | 'already_final' | 'amount_mismatch' | 'unknown_order';
+export type ConfirmOutcome =
+  'completed' | 'failed' | 'still_pending' | 'already_final' | 'amount_mismatch' | 'unknown_order';
 
 /**
  * A webhook or a reconciler tick is only a hint: the payment's state comes from PhonePe's order-status API,
  * and a payment completes only when PhonePe says COMPLETED for exactly the expected amount.
  * Writes are conditional on the version read, so duplicates and races complete a payment once.
  */
-export async function confirmPayment(deps: ConfirmPaymentDeps, merchantOrderId: string, source: string): Promise<ConfirmOutcome> {
+export async function confirmPayment(
+  deps: ConfirmPaymentDeps,
+  merchantOrderId: string,
+  source: string,
+): Promise<ConfirmOutcome> {
   const paymentId = paymentIdFromMerchantOrderId(merchantOrderId);
   for (let round = 0; round < 5; round += 1) {
     const payment = paymentId ? await deps.payments.get(paymentId) : null;
@@ -45,9 +50,14 @@ export async function confirmPayment(deps: ConfirmPaymentDeps, merchantOrderId: 
         next = { ...payment, flags: [...payment.flags, 'amount_mismatch'], updatedAt: now };
         outcome = 'amount_mismatch';
       } else {
-        const detail = order.paymentDetails?.find((d) => d.state?.toUpperCase() === 'COMPLETED') ?? order.paymentDetails?.[0];
+        const detail =
+          order.paymentDetails?.find((d) => d.state?.toUpperCase() === 'COMPLETED') ??
+          order.paymentDetails?.[0];
         // A late success after we gave up (failed/expired) still means the tenant paid: complete it and flag it.
-        const flags = payment.status === 'pending' ? payment.flags : [...payment.flags, `late_completion_after_${payment.status}`];
+        const flags =
+          payment.status === 'pending'
+            ? payment.flags
+            : [...payment.flags, `late_completion_after_${payment.status}`];
         next = {
           ...payment,
           status: 'completed',
@@ -69,7 +79,11 @@ export async function confirmPayment(deps: ConfirmPaymentDeps, merchantOrderId: 
     try {
       await deps.payments.save(next, payment.version);
       if (outcome === 'completed') {
-        logger.info(LogMessages.paymentCompleted, { payment_id: payment.id, owner_id: payment.ownerId, source });
+        logger.info(LogMessages.paymentCompleted, {
+          payment_id: payment.id,
+          owner_id: payment.ownerId,
+          source,
+        });
       }
       return outcome;
     } catch (error) {

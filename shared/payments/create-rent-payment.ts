@@ -99,7 +99,15 @@ export async function createRentPayment(
   } catch (error) {
     if (error instanceof PhonePeUnavailableError || error instanceof PhonePeApiError) {
       // No checkout URL reached the tenant, so nobody can pay this order: free the period for a new try.
-      await deps.payments.save({ ...payment, status: 'failed', flags: ['phonepe_create_failed'], updatedAt: deps.now().toISOString() }, payment.version);
+      await deps.payments.save(
+        {
+          ...payment,
+          status: 'failed',
+          flags: ['phonepe_create_failed'],
+          updatedAt: deps.now().toISOString(),
+        },
+        payment.version,
+      );
       logger.warn('PhonePe create payment failed', { payment_id: payment.id, error: error.message });
       throw new HttpError(503, 'The payment provider is unavailable; please try again.', { cause: error });
     }

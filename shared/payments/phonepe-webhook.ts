@@ -39,8 +39,22 @@ export const phonePeWebhookSchema = z.looseObject({
 });
 
 export type PhonePeEvent =
-  | { kind: 'order'; event: string; merchantOrderId: string; state: string; amount: number | null; orderId: string | null }
-  | { kind: 'refund'; event: string; merchantOrderId: string; merchantRefundId: string; state: string; amount: number | null };
+  | {
+      kind: 'order';
+      event: string;
+      merchantOrderId: string;
+      state: string;
+      amount: number | null;
+      orderId: string | null;
+    }
+  | {
+      kind: 'refund';
+      event: string;
+      merchantOrderId: string;
+      merchantRefundId: string;
+      state: string;
+      amount: number | null;
+    };
 
 export class InvalidWebhookError extends Error {
   public constructor(message: string) {
@@ -56,7 +70,10 @@ export function readPhonePeEvent(body: unknown): PhonePeEvent {
   const { event, payload } = envelope.data;
   if (event.startsWith('pg.refund.') || 'merchantRefundId' in payload) {
     const refund = refundPayload.safeParse(payload);
-    if (!refund.success) throw new InvalidWebhookError('Refund webhook needs payload.merchantRefundId and payload.originalMerchantOrderId');
+    if (!refund.success)
+      throw new InvalidWebhookError(
+        'Refund webhook needs payload.merchantRefundId and payload.originalMerchantOrderId',
+      );
     return {
       kind: 'refund',
       event,
@@ -67,7 +84,8 @@ export function readPhonePeEvent(body: unknown): PhonePeEvent {
     };
   }
   const order = orderPayload.safeParse(payload);
-  if (!order.success) throw new InvalidWebhookError('Order webhook needs payload.merchantOrderId (at most 63 characters)');
+  if (!order.success)
+    throw new InvalidWebhookError('Order webhook needs payload.merchantOrderId (at most 63 characters)');
   return {
     kind: 'order',
     event,

@@ -24,19 +24,21 @@ export function attemptsThisRun(p: OwnerPayout): number {
 }
 
 function withAttempt(p: OwnerPayout, transfer: CashfreeTransfer, now: string): OwnerPayout {
-  const attempts = p.attempts.map(
-    (a): PayoutAttempt =>
-      a.transferId === transfer.transfer_id
-        ? {
-            ...a,
-            cashfreeStatus: transfer.status,
-            statusCode: transfer.status_code ?? null,
-            description: transfer.status_description ?? null,
-            cfTransferId: transfer.cf_transfer_id === null || transfer.cf_transfer_id === undefined ? a.cfTransferId : String(transfer.cf_transfer_id),
-            utr: transfer.transfer_utr || a.utr,
-            updatedAt: now,
-          }
-        : a,
+  const attempts = p.attempts.map((a): PayoutAttempt =>
+    a.transferId === transfer.transfer_id
+      ? {
+          ...a,
+          cashfreeStatus: transfer.status,
+          statusCode: transfer.status_code ?? null,
+          description: transfer.status_description ?? null,
+          cfTransferId:
+            transfer.cf_transfer_id === null || transfer.cf_transfer_id === undefined
+              ? a.cfTransferId
+              : String(transfer.cf_transfer_id),
+          utr: transfer.transfer_utr || a.utr,
+          updatedAt: now,
+        }
+      : a,
   );
   return { ...p, attempts, updatedAt: now };
 }
@@ -47,13 +49,20 @@ function withAttempt(p: OwnerPayout, transfer: CashfreeTransfer, now: string): O
  * write is conditional on the version it read, so a webhook racing a poll cannot move a payout backwards.
  * Returns the payout as stored afterwards.
  */
-export async function applyTransferStatus(deps: ApplyDeps, payoutId: string, transfer: CashfreeTransfer): Promise<OwnerPayout> {
+export async function applyTransferStatus(
+  deps: ApplyDeps,
+  payoutId: string,
+  transfer: CashfreeTransfer,
+): Promise<OwnerPayout> {
   for (let round = 0; round < 5; round += 1) {
     const current = await deps.payouts.get(payoutId);
     if (!current) throw new Error(`Payout ${payoutId} does not exist`);
     const attempt = current.attempts.find((a) => a.transferId === transfer.transfer_id);
     if (!attempt) {
-      logger.warn('Cashfree status for a transfer this payout never made', { ...logFields(current), transfer_id: transfer.transfer_id });
+      logger.warn('Cashfree status for a transfer this payout never made', {
+        ...logFields(current),
+        transfer_id: transfer.transfer_id,
+      });
       return current;
     }
     const now = deps.now().toISOString();
@@ -70,13 +79,25 @@ export async function applyTransferStatus(deps: ApplyDeps, payoutId: string, tra
     if (!isCurrent) {
       // An earlier attempt was final before the next one began; a change now is a red flag for operators.
       if (outcome.kind === 'succeeded' && attempt.cashfreeStatus !== 'SUCCESS') {
-        logger.error('Earlier transfer attempt reports SUCCESS: check for a double payout', { ...logFields(current), transfer_id: transfer.transfer_id });
+        logger.error('Earlier transfer attempt reports SUCCESS: check for a double payout', {
+          ...logFields(current),
+          transfer_id: transfer.transfer_id,
+        });
         next = { ...next, needsAttention: true };
       }
     } else if (outcome.kind === 'succeeded' && current.status === 'processing') {
       target = 'completed';
-      next = { ...next, status: target, cashfreeUtr: transfer.transfer_utr || null, completedAt: now, errorMessage: '' };
-    } else if (outcome.kind === 'reversed' && (current.status === 'completed' || current.status === 'processing')) {
+      next = {
+        ...next,
+        status: target,
+        cashfreeUtr: transfer.transfer_utr || null,
+        completedAt: now,
+        errorMessage: '',
+      };
+    } else if (
+      outcome.kind === 'reversed' &&
+      (current.status === 'completed' || current.status === 'processing')
+    ) {
       // REVERSED follows SUCCESS: the money came back. Record completed first if we had not seen the success.
       target = 'reversed';
       next = {
@@ -98,19 +119,35 @@ export async function applyTransferStatus(deps: ApplyDeps, payoutId: string, tra
       };
     }
 
-    if (target !== current.status && !canTransition(current.status, target) && !(current.status === 'processing' && target === 'reversed')) {
+    if (
+      target !== current.status &&
+      !canTransition(current.status, target) &&
+      !(current.status === 'processing' && target === 'reversed')
+    ) {
       return current;
     }
-    const unchanged = JSON.stringify(next.attempts) === JSON.stringify(current.attempts) && target === current.status && next.needsAttention === current.needsAttention;
+    const unchanged =
+      JSON.stringify(next.attempts) === JSON.stringify(current.attempts) &&
+      target === current.status &&
+      next.needsAttention === current.needsAttention;
     if (unchanged) return current;
     try {
       const saved = await deps.payouts.save(next, current);
       if (target !== current.status) {
-        const fields = { ...logFields(saved), transfer_id: transfer.transfer_id, cashfree_status: transfer.status, status_code: transfer.status_code ?? null };
-        if (target === 'completed') logger.info(LogMessages.payoutCompleted, { ...fields, utr: saved.cashfreeUtr });
-        if (target === 'failed') logger.error(LogMessages.payoutFailed, { ...fields, error_message: saved.errorMessage });
-        if (target === 'retry_scheduled') logger.warn('Owner payout retry scheduled', { ...fields, retry_count: saved.retryCount });
-        if (target === 'reversed') logger.error(LogMessages.payoutReversed, { ...fields, alarm: 'PayoutReversed' });
+        const fields = {
+          ...logFields(saved),
+          transfer_id: transfer.transfer_id,
+          cashfree_status: transfer.status,
+          status_code: transfer.status_code ?? null,
+        };
+        if (target === 'completed')
+          logger.info(LogMessages.payoutCompleted, { ...fields, utr: saved.cashfreeUtr });
+        if (target === 'failed')
+          logger.error(LogMessages.payoutFailed, { ...fields, error_message: saved.errorMessage });
+        if (target === 'retry_scheduled')
+          logger.warn('Owner payout retry scheduled', { ...fields, retry_count: saved.retryCount });
+        if (target === 'reversed')
+          logger.error(LogMessages.payoutReversed, { ...fields, alarm: 'PayoutReversed' });
       }
       return saved;
     } catch (error) {

@@ -20,7 +20,13 @@ export interface StartPayoutDeps {
  * same run (a replayed stream record, a reconciler) is harmless: Step Functions refuses a second execution.
  */
 export async function startPayoutRun(deps: StartPayoutDeps, payout: OwnerPayout): Promise<void> {
-  const input: WorkflowState = { payoutId: payout.id, run: payout.run, step: 'start', checks: 0, waitSeconds: 0 };
+  const input: WorkflowState = {
+    payoutId: payout.id,
+    run: payout.run,
+    step: 'start',
+    checks: 0,
+    waitSeconds: 0,
+  };
   try {
     await deps.sfn.send(
       new StartExecutionCommand({
@@ -30,7 +36,11 @@ export async function startPayoutRun(deps: StartPayoutDeps, payout: OwnerPayout)
       }),
     );
   } catch (error) {
-    if (error instanceof ExecutionAlreadyExists || (error as { name?: string }).name === 'ExecutionAlreadyExists') return;
+    if (
+      error instanceof ExecutionAlreadyExists ||
+      (error as { name?: string }).name === 'ExecutionAlreadyExists'
+    )
+      return;
     throw error;
   }
 }

@@ -4,7 +4,16 @@ import { z } from 'zod';
  * The document the payout state machine passes from task to task. Every Task returns the whole state
  * (no ResultPath), Choice states route on `step`, and Wait states read `waitSeconds`.
  */
-export const workflowStepSchema = z.enum(['start', 'validated', 'submitted', 'pending', 'rate_limited', 'retry', 'resubmit', 'completed']);
+export const workflowStepSchema = z.enum([
+  'start',
+  'validated',
+  'submitted',
+  'pending',
+  'rate_limited',
+  'retry',
+  'resubmit',
+  'completed',
+]);
 
 export const workflowStateSchema = z.object({
   payoutId: z.string().min(1),

@@ -37,7 +37,12 @@ function endIfFinal(payout: OwnerPayout): 'completed' | null {
   return null;
 }
 
-async function failPayout(deps: WorkflowDeps, payout: OwnerPayout, message: string, logMessage: string): Promise<never> {
+async function failPayout(
+  deps: WorkflowDeps,
+  payout: OwnerPayout,
+  message: string,
+  logMessage: string,
+): Promise<never> {
   const now = deps.now().toISOString();
   await deps.payouts.save({ ...payout, status: 'failed', errorMessage: message, updatedAt: now }, payout);
   logger.error(logMessage, { ...logFields(payout), error_message: message });
@@ -45,7 +50,10 @@ async function failPayout(deps: WorkflowDeps, payout: OwnerPayout, message: stri
 }
 
 /** The owner's destination now (details can change between attempts: a fixed account is used next time). */
-async function destinationOf(deps: WorkflowDeps, payout: OwnerPayout): Promise<{ ok: true; destination: PayoutDestination; name: string } | { ok: false; reason: string }> {
+async function destinationOf(
+  deps: WorkflowDeps,
+  payout: OwnerPayout,
+): Promise<{ ok: true; destination: PayoutDestination; name: string } | { ok: false; reason: string }> {
   const owner = await deps.directory.getOwner(payout.ownerId);
   if (!owner) return { ok: false, reason: 'owner record not found' };
   const check = checkPayoutDestination(owner.paymentDetails);
@@ -66,7 +74,10 @@ export async function validatePayout(deps: WorkflowDeps, state: WorkflowState): 
     return failPayout(deps, payout, `Payout validation failed: ${dest.reason}`, LogMessages.validationFailed);
   }
   if (payout.beneficiaryType !== dest.destination.type) {
-    await deps.payouts.save({ ...payout, beneficiaryType: dest.destination.type, updatedAt: deps.now().toISOString() }, payout);
+    await deps.payouts.save(
+      { ...payout, beneficiaryType: dest.destination.type, updatedAt: deps.now().toISOString() },
+      payout,
+    );
   }
   return { ...state, step: 'validated' };
 }
@@ -75,7 +86,14 @@ export async function validatePayout(deps: WorkflowDeps, state: WorkflowState): 
  * Asks Cashfree for a transfer id whose outcome we do not know; sends it (with the same id) only when Cashfree
  * answers 404 for it. Invariant 2: no second transfer for an attempt, whatever failed before.
  */
-async function ensureSubmitted(deps: WorkflowDeps, payout: OwnerPayout, transferId: string, destination: PayoutDestination, name: string, askFirst: boolean): Promise<{ kind: 'transfer'; transfer: CashfreeTransfer } | { kind: 'rate_limited'; seconds: number }> {
+async function ensureSubmitted(
+  deps: WorkflowDeps,
+  payout: OwnerPayout,
+  transferId: string,
+  destination: PayoutDestination,
+  name: string,
+  askFirst: boolean,
+): Promise<{ kind: 'transfer'; transfer: CashfreeTransfer } | { kind: 'rate_limited'; seconds: number }> {
   let ask = askFirst;
   for (let send = 0; send < 2; send += 1) {
     try {
@@ -98,12 +116,22 @@ async function ensureSubmitted(deps: WorkflowDeps, payout: OwnerPayout, transfer
       });
       return { kind: 'transfer', transfer: created };
     } catch (error) {
-      if (error instanceof CashfreeRateLimitedError) return { kind: 'rate_limited', seconds: error.retryAfterSeconds };
+      if (error instanceof CashfreeRateLimitedError)
+        return { kind: 'rate_limited', seconds: error.retryAfterSeconds };
       if (error instanceof CashfreeRejectedError) {
-        return failPayout(deps, payout, `Cashfree rejected the transfer: ${error.message}`, LogMessages.payoutFailed);
+        return failPayout(
+          deps,
+          payout,
+          `Cashfree rejected the transfer: ${error.message}`,
+          LogMessages.payoutFailed,
+        );
       }
       if (error instanceof CashfreeOutcomeUnknownError || error instanceof CashfreeConflictError) {
-        logger.warn('Cashfree transfer outcome unknown; asking Cashfree before anything else', { ...logFields(payout), transfer_id: transferId, error: error.message });
+        logger.warn('Cashfree transfer outcome unknown; asking Cashfree before anything else', {
+          ...logFields(payout),
+          transfer_id: transferId,
+          error: error.message,
+        });
         ask = true;
         continue;
       }
@@ -124,7 +152,13 @@ export async function submitTransfer(deps: WorkflowDeps, state: WorkflowState): 
   const dest = await destinationOf(deps, payout);
   let askFirst = true;
   if (payout.status === 'pending' || payout.status === 'retry_scheduled') {
-    if (!dest.ok) return failPayout(deps, payout, `Payout validation failed: ${dest.reason}`, LogMessages.validationFailed);
+    if (!dest.ok)
+      return failPayout(
+        deps,
+        payout,
+        `Payout validation failed: ${dest.reason}`,
+        LogMessages.validationFailed,
+      );
     const attempt = payout.attempt + 1;
     const transferId = transferIdFor(payout.id, attempt);
     const now = deps.now().toISOString();
@@ -163,13 +197,22 @@ export async function submitTransfer(deps: WorkflowDeps, state: WorkflowState): 
   if (!dest.ok) {
     // An attempt whose outcome is unknown and details that became invalid: ask, never send.
     const found = await deps.cashfree.getTransfer(transferId);
-    if (!found) return failPayout(deps, payout, `Payout validation failed: ${dest.reason}`, LogMessages.validationFailed);
+    if (!found)
+      return failPayout(
+        deps,
+        payout,
+        `Payout validation failed: ${dest.reason}`,
+        LogMessages.validationFailed,
+      );
     await applyTransferStatus(deps, payout.id, found);
     return { ...state, step: 'submitted', checks: 0, waitSeconds: pollWaitSeconds(deps.policy, 0) };
   }
   const result = await ensureSubmitted(deps, payout, transferId, dest.destination, dest.name, askFirst);
   if (result.kind === 'rate_limited') {
-    logger.warn('Cashfree rate limit: waiting before asking again', { ...logFields(payout), wait_seconds: result.seconds });
+    logger.warn('Cashfree rate limit: waiting before asking again', {
+      ...logFields(payout),
+      wait_seconds: result.seconds,
+    });
     return { ...state, step: 'rate_limited', waitSeconds: result.seconds };
   }
   await applyTransferStatus(deps, payout.id, result.transfer);
@@ -203,14 +246,26 @@ export async function checkTransfer(deps: WorkflowDeps, state: WorkflowState): P
     if (endIfFinal(payout)) return { ...state, step: 'completed' };
   }
   if (payout.status === 'retry_scheduled') {
-    return { ...state, step: 'retry', checks: 0, waitSeconds: retryWaitSeconds(deps.policy, payout.attempt + 1) };
+    return {
+      ...state,
+      step: 'retry',
+      checks: 0,
+      waitSeconds: retryWaitSeconds(deps.policy, payout.attempt + 1),
+    };
   }
   const checks = state.checks + 1;
-  const processingSeconds = (deps.now().getTime() - Date.parse(payout.attempts.at(-1)?.requestedAt ?? payout.updatedAt)) / 1000;
+  const processingSeconds =
+    (deps.now().getTime() - Date.parse(payout.attempts.at(-1)?.requestedAt ?? payout.updatedAt)) / 1000;
   if (!payout.needsAttention && processingSeconds > deps.policy.attentionAfterSeconds) {
     try {
-      await deps.payouts.save({ ...payout, needsAttention: true, updatedAt: deps.now().toISOString() }, payout);
-      logger.warn('Owner payout needs attention: still processing at Cashfree', { ...logFields(payout), processing_seconds: Math.round(processingSeconds) });
+      await deps.payouts.save(
+        { ...payout, needsAttention: true, updatedAt: deps.now().toISOString() },
+        payout,
+      );
+      logger.warn('Owner payout needs attention: still processing at Cashfree', {
+        ...logFields(payout),
+        processing_seconds: Math.round(processingSeconds),
+      });
     } catch (error) {
       if (!(error instanceof ConditionalWriteError)) throw error;
     }

@@ -1,4 +1,8 @@
-import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
@@ -12,12 +16,18 @@ export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({})
 export type DocumentClient = DynamoDBDocumentClient;
 
 export function isConditionalCheckFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string })?.name === 'ConditionalCheckFailedException'
+  );
 }
 
 /** Which items of a transaction failed their condition (null when the transaction failed for another reason). */
 export function cancellationCodes(error: unknown): (string | undefined)[] | null {
-  if (error instanceof TransactionCanceledException || (error as { name?: string })?.name === 'TransactionCanceledException') {
+  if (
+    error instanceof TransactionCanceledException ||
+    (error as { name?: string })?.name === 'TransactionCanceledException'
+  ) {
     const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
     return reasons.map((reason) => reason.Code);
   }

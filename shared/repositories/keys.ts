@@ -20,7 +20,10 @@ export const keys = {
   unit: (id: string) => ({ pk: `UNIT#${id}`, sk: 'UNIT' }),
   tenant: (id: string) => ({ pk: `TENANT#${id}`, sk: 'TENANT' }),
   payment: (id: string) => ({ pk: `PAYMENT#${id}`, sk: 'PAYMENT' }),
-  paymentPeriod: (unitId: string, period: string) => ({ pk: `UNIT#${unitId}#PERIOD#${period}`, sk: 'PAYMENT_PERIOD' }),
+  paymentPeriod: (unitId: string, period: string) => ({
+    pk: `UNIT#${unitId}#PERIOD#${period}`,
+    sk: 'PAYMENT_PERIOD',
+  }),
   paymentStatusIndex: (status: string, createdAt: string) => ({
     gsi1pk: `PAYMENT_STATUS#${status}`,
     gsi1sk: createdAt,

@@ -39,13 +39,19 @@ export class DynamoPaymentRepository implements PaymentRepository {
   ) {}
 
   public async get(id: string): Promise<Payment | null> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.payment(id), ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.payment(id), ConsistentRead: true }),
+    );
     return fromItem(out.Item);
   }
 
   public async getForPeriod(unitId: string, period: string): Promise<Payment | null> {
     const out = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.paymentPeriod(unitId, period), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.paymentPeriod(unitId, period),
+        ConsistentRead: true,
+      }),
     );
     const paymentId = out.Item?.paymentId as string | undefined;
     return paymentId ? this.get(paymentId) : null;
@@ -60,7 +66,12 @@ export class DynamoPaymentRepository implements PaymentRepository {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...period, entity: 'payment_period', paymentId: payment.id, paymentStatus: payment.status },
+                Item: {
+                  ...period,
+                  entity: 'payment_period',
+                  paymentId: payment.id,
+                  paymentStatus: payment.status,
+                },
                 // A failed or expired payment frees the period for a new one; pending and completed hold it.
                 ConditionExpression: 'attribute_not_exists(pk) OR paymentStatus IN (:failed, :expired)',
                 ExpressionAttributeValues: { ':failed': 'failed', ':expired': 'expired' },
@@ -80,7 +91,9 @@ export class DynamoPaymentRepository implements PaymentRepository {
     } catch (error) {
       const codes = cancellationCodes(error);
       if (codes && codes[0] === 'ConditionalCheckFailed') {
-        const holder = await this.client.send(new GetCommand({ TableName: this.tableName, Key: period, ConsistentRead: true }));
+        const holder = await this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: period, ConsistentRead: true }),
+        );
         const existingPaymentId = holder.Item?.paymentId as string | undefined;
         if (existingPaymentId) return { created: false, existingPaymentId };
       }
@@ -117,7 +130,9 @@ export class DynamoPaymentRepository implements PaymentRepository {
     } catch (error) {
       const codes = cancellationCodes(error);
       if (codes?.[0] === 'ConditionalCheckFailed') {
-        throw new ConditionalWriteError(`Payment ${next.id} changed since version ${expectedVersion}`, { cause: error });
+        throw new ConditionalWriteError(`Payment ${next.id} changed since version ${expectedVersion}`, {
+          cause: error,
+        });
       }
       if (codes?.[1] !== 'ConditionalCheckFailed') throw error;
     }
@@ -127,7 +142,9 @@ export class DynamoPaymentRepository implements PaymentRepository {
       await this.client.send(new PutCommand(put));
     } catch (error) {
       if (isConditionalCheckFailure(error)) {
-        throw new ConditionalWriteError(`Payment ${next.id} changed since version ${expectedVersion}`, { cause: error });
+        throw new ConditionalWriteError(`Payment ${next.id} changed since version ${expectedVersion}`, {
+          cause: error,
+        });
       }
       throw error;
     }

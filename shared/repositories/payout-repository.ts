@@ -5,7 +5,8 @@ import type { DocumentClient } from './dynamodb';
 import { cancellationCodes, isConditionalCheckFailure } from './dynamodb';
 import { keys } from './keys';
 
-export type CreatePayoutResult = { created: true; payout: OwnerPayout } | { created: false; payout: OwnerPayout };
+export type CreatePayoutResult =
+  { created: true; payout: OwnerPayout } | { created: false; payout: OwnerPayout };
 
 export interface PayoutRepository {
   get(id: string): Promise<OwnerPayout | null>;
@@ -36,13 +37,19 @@ export class DynamoPayoutRepository implements PayoutRepository {
   ) {}
 
   public async get(id: string): Promise<OwnerPayout | null> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.payout(id), ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.payout(id), ConsistentRead: true }),
+    );
     return fromItem(out.Item);
   }
 
   public async getByPaymentId(paymentId: string): Promise<OwnerPayout | null> {
     const out = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.payoutOfPayment(paymentId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.payoutOfPayment(paymentId),
+        ConsistentRead: true,
+      }),
     );
     const payoutId = out.Item?.payoutId as string | undefined;
     return payoutId ? this.get(payoutId) : null;
@@ -56,11 +63,21 @@ export class DynamoPayoutRepository implements PayoutRepository {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...keys.payoutOfPayment(payout.paymentId), entity: 'payout_of_payment', payoutId: payout.id },
+                Item: {
+                  ...keys.payoutOfPayment(payout.paymentId),
+                  entity: 'payout_of_payment',
+                  payoutId: payout.id,
+                },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
-            { Put: { TableName: this.tableName, Item: toItem(payout), ConditionExpression: 'attribute_not_exists(pk)' } },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: toItem(payout),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
           ],
         }),
       );
@@ -75,7 +92,10 @@ export class DynamoPayoutRepository implements PayoutRepository {
     }
   }
 
-  public async save(next: OwnerPayout, expected: Pick<OwnerPayout, 'version' | 'status'>): Promise<OwnerPayout> {
+  public async save(
+    next: OwnerPayout,
+    expected: Pick<OwnerPayout, 'version' | 'status'>,
+  ): Promise<OwnerPayout> {
     const stored = { ...next, version: expected.version + 1 };
     try {
       await this.client.send(

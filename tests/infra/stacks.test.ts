@@ -37,13 +37,18 @@ describe('stateful stack', () => {
 
   it('indexes payouts by owner and by status', () => {
     stateful.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byOwner' }), Match.objectLike({ IndexName: 'byStatus' })],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'byOwner' }),
+        Match.objectLike({ IndexName: 'byStatus' }),
+      ],
     });
   });
 
   it('has encrypted dead-letter queues and Cognito groups for owners, tenants and admins', () => {
     stateful.resourceCountIs('AWS::SQS::Queue', 2);
-    const groups = Object.values(stateful.findResources('AWS::Cognito::UserPoolGroup')).map((g) => g.Properties.GroupName);
+    const groups = Object.values(stateful.findResources('AWS::Cognito::UserPoolGroup')).map(
+      (g) => g.Properties.GroupName,
+    );
     expect(groups.sort()).toEqual(['admins', 'owners', 'tenants']);
   });
 });
@@ -78,8 +83,14 @@ describe('stateless stack', () => {
     expect(tasks.map(([name]) => name).sort()).toEqual(['CheckTransfer', 'SubmitTransfer', 'ValidatePayout']);
     for (const [, task] of tasks) {
       expect(task.TimeoutSeconds).toEqual(expect.any(Number));
-      expect(task.Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: expect.arrayContaining(['TransferOutcomeUnknownError']) })]));
-      expect(task.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['PayoutFailedError'], Next: 'PayoutFailed' })]);
+      expect(task.Retry).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ ErrorEquals: expect.arrayContaining(['TransferOutcomeUnknownError']) }),
+        ]),
+      );
+      expect(task.Catch).toEqual([
+        expect.objectContaining({ ErrorEquals: ['PayoutFailedError'], Next: 'PayoutFailed' }),
+      ]);
     }
     // JSONPath only: the local runner does not run JSONata.
     expect(joined).not.toContain('JSONata');
@@ -112,6 +123,8 @@ describe('stateless stack', () => {
 
 describe('app context', () => {
   it('refuses an unknown providers setting with a clear error', () => {
-    expect(() => buildApp(new App({ context: { providers: 'prod', 'aws:cdk:bundling-stacks': [] } }))).toThrow(InvalidContextError);
+    expect(() =>
+      buildApp(new App({ context: { providers: 'prod', 'aws:cdk:bundling-stacks': [] } })),
+    ).toThrow(InvalidContextError);
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { executionNameFor, isId, merchantOrderIdFor, newId, paymentIdFromMerchantOrderId, transferIdFor } from '../../shared/domain/ids';
+import {
+  executionNameFor,
+  isId,
+  merchantOrderIdFor,
+  newId,
+  paymentIdFromMerchantOrderId,
+  transferIdFor,
+} from '../../shared/domain/ids';
 import { keys } from '../../shared/repositories/keys';
 
 describe('ids', () => {
@@ -38,7 +45,14 @@ describe('keys', () => {
   });
 
   it('index payouts by owner and by status, newest first by time then id', () => {
-    expect(keys.payoutIndexes({ id: 'X', ownerId: 'O', status: 'failed', initiatedAt: '2026-01-01T00:00:00.000Z' })).toEqual({
+    expect(
+      keys.payoutIndexes({
+        id: 'X',
+        ownerId: 'O',
+        status: 'failed',
+        initiatedAt: '2026-01-01T00:00:00.000Z',
+      }),
+    ).toEqual({
       gsi1pk: 'OWNER#O',
       gsi1sk: '2026-01-01T00:00:00.000Z#X',
       gsi2pk: 'PAYOUT_STATUS#failed',

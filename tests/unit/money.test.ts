@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatRupees, fromRupeeNumber, InvalidAmountError, paise, parseRupees, toRupeeNumber } from '../../shared/domain/money';
+import {
+  formatRupees,
+  fromRupeeNumber,
+  InvalidAmountError,
+  paise,
+  parseRupees,
+  toRupeeNumber,
+} from '../../shared/domain/money';
 
 describe('money in paise', () => {
   it('renders paise as the two-decimal string the owner app expects', () => {

@@ -14,7 +14,15 @@ const bank = (over: Partial<OwnerPaymentDetails> = {}): OwnerPaymentDetails => (
 describe('owner payout destination', () => {
   it('accepts a valid bank account and normalises the IFSC', () => {
     const check = checkPayoutDestination(bank({ ifscCode: 'sbin0001234' }));
-    expect(check).toEqual({ ok: true, destination: { type: 'bank', accountNumber: '1234567890', ifsc: 'SBIN0001234', bankName: 'State Bank of India' } });
+    expect(check).toEqual({
+      ok: true,
+      destination: {
+        type: 'bank',
+        accountNumber: '1234567890',
+        ifsc: 'SBIN0001234',
+        bankName: 'State Bank of India',
+      },
+    });
   });
 
   it('accepts an alphanumeric branch code (IBKL0070T16)', () => {
@@ -43,6 +51,9 @@ describe('owner payout destination', () => {
   });
 
   it('accepts a UPI VPA', () => {
-    expect(checkPayoutDestination({ ...bank(), paymentMethod: 'upi', upiId: 'asha.verma@okicici' })).toEqual({ ok: true, destination: { type: 'upi', vpa: 'asha.verma@okicici' } });
+    expect(checkPayoutDestination({ ...bank(), paymentMethod: 'upi', upiId: 'asha.verma@okicici' })).toEqual({
+      ok: true,
+      destination: { type: 'upi', vpa: 'asha.verma@okicici' },
+    });
   });
 });

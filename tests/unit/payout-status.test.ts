@@ -3,7 +3,9 @@ import { allowedSources, canTransition, PAYOUT_STATUSES } from '../../shared/dom
 
 describe('payout status transitions', () => {
   it('allows exactly the moves of the design', () => {
-    const allowed = PAYOUT_STATUSES.flatMap((from) => PAYOUT_STATUSES.filter((to) => canTransition(from, to)).map((to) => `${from}->${to}`));
+    const allowed = PAYOUT_STATUSES.flatMap((from) =>
+      PAYOUT_STATUSES.filter((to) => canTransition(from, to)).map((to) => `${from}->${to}`),
+    );
     expect(allowed.sort()).toEqual(
       [
         'pending->processing',
@@ -20,7 +22,8 @@ describe('payout status transitions', () => {
   });
 
   it('never moves a completed payout back', () => {
-    for (const to of PAYOUT_STATUSES) if (to !== 'reversed') expect(canTransition('completed', to)).toBe(false);
+    for (const to of PAYOUT_STATUSES)
+      if (to !== 'reversed') expect(canTransition('completed', to)).toBe(false);
   });
 
   it('names the statuses a write to failed must expect', () => {

@@ -19,7 +19,11 @@ export interface LocalLambdaOptions {
 
 /** A function error, carrying the thrown error's name as Lambda reports it (errorType). */
 export class LambdaFunctionError extends Error {
-  public constructor(name: string, message: string, public readonly remoteStack?: string) {
+  public constructor(
+    name: string,
+    message: string,
+    public readonly remoteStack?: string,
+  ) {
     super(message);
     this.name = name;
   }
@@ -69,17 +73,34 @@ export class LocalLambda {
       const lines = createInterface({ input: stream });
       lines.on('line', (line) => this.options.onLog?.(line, this.options.functionName));
     }
-    worker.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: { name: string; message: string; stack?: string } }) => {
-      const p = this.pending.get(msg.id);
-      if (!p) return;
-      this.pending.delete(msg.id);
-      clearTimeout(p.timer);
-      this.release(p.container);
-      if (msg.ok) p.resolve(msg.result);
-      else p.reject(new LambdaFunctionError(msg.error?.name ?? 'Error', msg.error?.message ?? 'unknown error', msg.error?.stack));
-    });
+    worker.on(
+      'message',
+      (msg: {
+        id: number;
+        ok: boolean;
+        result?: unknown;
+        error?: { name: string; message: string; stack?: string };
+      }) => {
+        const p = this.pending.get(msg.id);
+        if (!p) return;
+        this.pending.delete(msg.id);
+        clearTimeout(p.timer);
+        this.release(p.container);
+        if (msg.ok) p.resolve(msg.result);
+        else
+          p.reject(
+            new LambdaFunctionError(
+              msg.error?.name ?? 'Error',
+              msg.error?.message ?? 'unknown error',
+              msg.error?.stack,
+            ),
+          );
+      },
+    );
     worker.on('error', (error) => this.crash(container, error));
-    worker.on('exit', () => this.crash(container, new LambdaFunctionError('Runtime.ExitError', `${this.name} container exited`)));
+    worker.on('exit', () =>
+      this.crash(container, new LambdaFunctionError('Runtime.ExitError', `${this.name} container exited`)),
+    );
     this.containers.push(container);
     return container;
   }
@@ -91,7 +112,11 @@ export class LocalLambda {
       if (p.container !== container) continue;
       this.pending.delete(id);
       clearTimeout(p.timer);
-      p.reject(error instanceof LambdaFunctionError ? error : new LambdaFunctionError('Runtime.ExitError', error.message));
+      p.reject(
+        error instanceof LambdaFunctionError
+          ? error
+          : new LambdaFunctionError('Runtime.ExitError', error.message),
+      );
     }
     this.waiting.shift()?.();
   }
@@ -126,11 +151,20 @@ export class LocalLambda {
       const timer = setTimeout(() => {
         // Like Lambda: a timed-out invocation's container is discarded.
         this.pending.delete(id);
-        reject(new LambdaFunctionError('Sandbox.Timedout', `${this.name} timed out after ${this.options.timeoutSeconds} s`));
+        reject(
+          new LambdaFunctionError(
+            'Sandbox.Timedout',
+            `${this.name} timed out after ${this.options.timeoutSeconds} s`,
+          ),
+        );
         void container.worker.terminate();
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, container });
-      container.worker.postMessage({ id, event: JSON.parse(JSON.stringify(event ?? null)), deadline: Date.now() + timeoutMs });
+      container.worker.postMessage({
+        id,
+        event: JSON.parse(JSON.stringify(event ?? null)),
+        deadline: Date.now() + timeoutMs,
+      });
     });
   }
 

@@ -96,6 +96,18 @@ function executionArnFor(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
+/** setTimeout for any duration: Node's timers hold at most 2^31-1 ms, so long waits are re-armed in steps. */
+function longTimer(ms: number, fn: () => void): () => void {
+  const MAX = 2_147_483_000;
+  let timer: NodeJS.Timeout;
+  const arm = (left: number) => {
+    timer = setTimeout(() => (left > MAX ? arm(left - MAX) : fn()), Math.min(left, MAX));
+    timer.unref();
+  };
+  arm(ms);
+  return () => clearTimeout(timer);
+}
+
 function stringify(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
@@ -150,7 +162,10 @@ export async function startLocalStepFunctions(
     input: unknown,
   ) => {
     const base = machine.definition as StateMachineDefinition;
-    const definition = startAt ? { ...base, StartAt: startAt } : base;
+    // The execution timeout (TimeoutSeconds, days for the payout workflow) is enforced here rather than by the
+    // runner, whose single setTimeout cannot hold more than 24.8 days; it is scaled like every other wait.
+    const { TimeoutSeconds: executionTimeout, ...rest } = base;
+    const definition = { ...rest, StartAt: startAt ?? base.StartAt } as StateMachineDefinition;
     const states = definition.States as unknown as Record<string, Record<string, unknown>>;
     // The data the next Wait state will see: each Task's result is the whole state in this project, and Choice
     // states pass it through. Set synchronously by the task wrappers (the event log is read asynchronously and
@@ -211,7 +226,21 @@ export async function startLocalStepFunctions(
         },
       },
     });
-    aborters.set(record.executionArn, execution.abort);
+    let timedOut = false;
+    const cancelTimeout =
+      executionTimeout === undefined
+        ? () => undefined
+        : longTimer(
+            Math.max(0, record.startDate * 1000 + executionTimeout * 1000 * opts.timeScale - Date.now()),
+            () => {
+              timedOut = true;
+              execution.abort();
+            },
+          );
+    aborters.set(record.executionArn, () => {
+      cancelTimeout();
+      execution.abort();
+    });
 
     const consume = (async () => {
       for await (const ev of execution.eventLogs) {
@@ -264,14 +293,26 @@ export async function startLocalStepFunctions(
     const done = (async () => {
       try {
         const output = await execution.result;
+        cancelTimeout();
         await consume.catch(() => undefined);
         if (closing && record.status === 'RUNNING') return; // stopped by close(): resumed at the next start
+        if (timedOut && record.status === 'RUNNING') {
+          record.status = 'TIMED_OUT';
+          record.error = 'States.Timeout';
+          record.cause = 'The execution ran longer than its TimeoutSeconds';
+          record.stopDate = seconds(Date.now());
+          addEvent(record, 'ExecutionTimedOut', {
+            executionTimedOutEventDetails: { error: record.error, cause: record.cause },
+          });
+          return;
+        }
         if (record.status !== 'RUNNING') return; // stopped by StopExecution
         record.status = 'SUCCEEDED';
         record.output = stringify(output);
         record.stopDate = seconds(Date.now());
         addEvent(record, 'ExecutionSucceeded', { executionSucceededEventDetails: { output: record.output } });
       } catch (error) {
+        cancelTimeout();
         await consume.catch(() => undefined);
         if (closing) return;
         if (record.status !== 'RUNNING') return;

@@ -1,0 +1,626 @@
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import {
+  deliverWebhook,
+  loadJson,
+  parseJsonObject,
+  readBody,
+  saveJson,
+  sendJson,
+  SandboxRequestError,
+} from '../http-util';
+
+/**
+ * The local Cashfree Payouts v2 sandbox (x-api-version 2024-01-01): Standard Transfer V2, Get Transfer Status
+ * V2, the RECEIVED -> PENDING -> SUCCESS lifecycle, test beneficiaries for each failure class, a balance that
+ * runs out, signed v2 webhooks, and faults on demand under /_sandbox/ (docs/sandboxes/cashfree.md).
+ */
+export interface CashfreeSandboxOptions {
+  port: number;
+  host?: string;
+  clientId: string;
+  clientSecret: string;
+  webhookUrl: string | null;
+  timeScale?: number;
+  lifecycle?: { receivedToPendingMs: number; pendingToFinalMs: number };
+  initialBalancePaise?: number;
+  dataFile?: string;
+  log?: (msg: string, data?: Record<string, unknown>) => void;
+}
+
+type Step = { status: string; status_code: string; status_description: string; afterMs: number };
+
+/**
+ * Test beneficiaries: the account number (or VPA) decides the transfer's fate. Any other valid beneficiary
+ * succeeds. `afterMs` is the unscaled time after the previous step.
+ */
+export const TEST_BENEFICIARIES: Record<
+  string,
+  { outcome: string; steps: (life: { p: number; f: number }) => Step[]; firstAttemptOnly?: boolean }
+> = {
+  '000000000001': {
+    outcome: 'FAILED INVALID_BENE_ACCOUNT_OR_IFSC (permanent)',
+    steps: ({ p, f }) => [
+      pending(p),
+      final('FAILED', 'INVALID_BENE_ACCOUNT_OR_IFSC', 'Invalid beneficiary account number or IFSC', f),
+    ],
+  },
+  '000000000002': {
+    outcome: 'FAILED ACCOUNT_BLOCKED (permanent)',
+    steps: ({ p, f }) => [
+      pending(p),
+      final('FAILED', 'ACCOUNT_BLOCKED', 'Beneficiary account is blocked or frozen', f),
+    ],
+  },
+  '000000000003': {
+    outcome: 'REJECTED BENE_BLACKLISTED (permanent)',
+    steps: ({ p }) => [final('REJECTED', 'BENE_BLACKLISTED', 'Beneficiary is blacklisted', p)],
+  },
+  '000000000004': {
+    outcome: 'FAILED IMPS_MODE_FAIL (retryable)',
+    steps: ({ p, f }) => [
+      pending(p),
+      final('FAILED', 'IMPS_MODE_FAIL', 'IMPS is down at the beneficiary bank', f),
+    ],
+  },
+  '000000000005': {
+    outcome: 'FAILED WAIT_TIME_EXCEEDED (retryable), every attempt',
+    steps: ({ p, f }) => [
+      pending(p),
+      final('FAILED', 'WAIT_TIME_EXCEEDED', 'Bank did not respond in time', f),
+    ],
+  },
+  '000000000006': {
+    outcome: 'FAILED WAIT_TIME_EXCEEDED on the first transfer only, then SUCCESS',
+    firstAttemptOnly: true,
+    steps: ({ p, f }) => [
+      pending(p),
+      final('FAILED', 'WAIT_TIME_EXCEEDED', 'Bank did not respond in time', f),
+    ],
+  },
+  '000000000007': {
+    outcome: 'PENDING SCHEDULED_FOR_NEXT_WORKINGDAY for 1 h, then SUCCESS',
+    steps: ({ p }) => [
+      {
+        status: 'PENDING',
+        status_code: 'SCHEDULED_FOR_NEXT_WORKINGDAY',
+        status_description: 'Scheduled for the next working day',
+        afterMs: p,
+      },
+      success(3_600_000),
+    ],
+  },
+  '000000000008': {
+    outcome: 'APPROVAL_PENDING for 10 min, then SUCCESS',
+    steps: ({ p }) => [
+      {
+        status: 'APPROVAL_PENDING',
+        status_code: 'APPROVAL_PENDING',
+        status_description: 'Waiting for approval',
+        afterMs: p,
+      },
+      success(600_000),
+    ],
+  },
+  '000000000009': {
+    outcome: 'SUCCESS, then REVERSED (INVALID_ACCOUNT_FAIL) 10 s later',
+    steps: ({ p, f }) => [
+      pending(p),
+      success(f),
+      final('REVERSED', 'INVALID_ACCOUNT_FAIL', 'Reversed by the beneficiary bank', 10_000),
+    ],
+  },
+  'failvpa@upi': {
+    outcome: 'FAILED INVALID_BENE_VPA (permanent)',
+    steps: ({ p, f }) => [pending(p), final('FAILED', 'INVALID_BENE_VPA', 'Invalid VPA', f)],
+  },
+};
+
+function pending(afterMs: number): Step {
+  return {
+    status: 'PENDING',
+    status_code: 'SENT_TO_BANK',
+    status_description: 'Transfer sent to the bank',
+    afterMs,
+  };
+}
+function success(afterMs: number): Step {
+  return { status: 'SUCCESS', status_code: 'COMPLETED', status_description: 'Transfer completed', afterMs };
+}
+function final(status: string, code: string, description: string, afterMs: number): Step {
+  return { status, status_code: code, status_description: description, afterMs };
+}
+
+interface Transfer {
+  transfer_id: string;
+  cf_transfer_id: string;
+  status: string;
+  status_code: string;
+  status_description: string;
+  beneficiary_details: Record<string, unknown>;
+  transfer_amount: number;
+  transfer_service_charge: number;
+  transfer_service_tax: number;
+  transfer_mode: string;
+  transfer_utr: string | null;
+  fundsource_id: string;
+  added_on: string;
+  updated_on: string;
+  /** Sandbox bookkeeping, not part of Cashfree's object. */
+  _createCalls: number;
+  _steps: Step[];
+  _nextAt: number | null;
+}
+
+const faultsSchema = z.strictObject({
+  createErrorsBeforeAccept: z.number().int().min(0).max(1000).optional(),
+  createErrorsAfterAccept: z.number().int().min(0).max(1000).optional(),
+  createTimeoutsBeforeAccept: z.number().int().min(0).max(1000).optional(),
+  createTimeoutsAfterAccept: z.number().int().min(0).max(1000).optional(),
+  statusErrors: z.number().int().min(0).max(1000).optional(),
+  statusTimeouts: z.number().int().min(0).max(1000).optional(),
+  rateLimit: z
+    .strictObject({
+      count: z.number().int().min(0).max(1000),
+      retryAfterSeconds: z.number().int().min(1).max(3600),
+    })
+    .optional(),
+  authFailures: z.number().int().min(0).max(1000).optional(),
+  dropWebhooks: z.number().int().min(0).max(1000).optional(),
+  duplicateWebhooks: z.number().int().min(0).max(50).optional(),
+});
+type Faults = z.infer<typeof faultsSchema>;
+
+const transferSchema = z.looseObject({
+  transfer_id: z.string().regex(/^[A-Za-z0-9_]{1,40}$/, 'transfer_id_invalid'),
+  transfer_amount: z
+    .number()
+    .min(1, 'transfer_amount_invalid')
+    .refine(
+      (n) => Math.round(n * 100) === n * 100 || Math.abs(Math.round(n * 100) - n * 100) < 1e-6,
+      'transfer_amount_invalid',
+    ),
+  transfer_currency: z.literal('INR').optional(),
+  transfer_mode: z
+    .enum(['banktransfer', 'imps', 'neft', 'rtgs', 'upi', 'paytm', 'amazonpay', 'card', 'cardupi'])
+    .optional(),
+  beneficiary_details: z.looseObject({
+    beneficiary_id: z.string().max(50).optional(),
+    beneficiary_name: z
+      .string()
+      .max(100)
+      .regex(/^[A-Za-z ]+$/, 'beneficiary_details.beneficiary_name_invalid')
+      .optional(),
+    beneficiary_instrument_details: z
+      .looseObject({
+        bank_account_number: z
+          .string()
+          .regex(/^[A-Za-z0-9]{4,25}$/, 'beneficiary_details.bank_account_number_invalid')
+          .optional(),
+        bank_ifsc: z
+          .string()
+          .regex(/^[A-Z]{4}0[A-Z0-9]{6}$/, 'beneficiary_details.bank_ifsc_invalid')
+          .optional(),
+        vpa: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]+@[A-Za-z0-9]+$/, 'beneficiary_details.vpa_invalid')
+          .optional(),
+      })
+      .optional(),
+  }),
+  transfer_remarks: z
+    .string()
+    .max(70)
+    .regex(/^[A-Za-z0-9 ]*$/, 'transfer_remarks_invalid')
+    .optional(),
+});
+
+export function signCashfreeWebhook(secret: string, timestamp: string, rawBody: string): string {
+  return createHmac('sha256', secret)
+    .update(timestamp + rawBody)
+    .digest('base64');
+}
+
+const EVENTS: Record<string, string> = {
+  SUCCESS: 'TRANSFER_SUCCESS',
+  FAILED: 'TRANSFER_FAILED',
+  REJECTED: 'TRANSFER_REJECTED',
+  REVERSED: 'TRANSFER_REVERSED',
+};
+const WEBHOOK_BACKOFF_MS = [1000, 2000, 4000, 8000];
+
+function publicView(t: Transfer) {
+  const { _createCalls: _a, _steps: _b, _nextAt: _c, ...view } = t;
+  return view;
+}
+
+export async function startCashfreeSandbox(
+  o: CashfreeSandboxOptions,
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
+  const host = o.host ?? '127.0.0.1';
+  const scale = o.timeScale ?? 1;
+  const life = { p: o.lifecycle?.receivedToPendingMs ?? 2000, f: o.lifecycle?.pendingToFinalMs ?? 3000 };
+  const log = o.log ?? (() => undefined);
+  const saved = loadJson<{
+    transfers: Transfer[];
+    balancePaise: number;
+    webhooks: unknown[];
+    beneficiaryAttempts: Record<string, number>;
+  }>(o.dataFile);
+  const transfers = new Map<string, Transfer>((saved?.transfers ?? []).map((t) => [t.transfer_id, t]));
+  let balancePaise = saved?.balancePaise ?? o.initialBalancePaise ?? 10_000_000_000;
+  const webhooks: unknown[] = saved?.webhooks ?? [];
+  const beneficiaryAttempts: Record<string, number> = saved?.beneficiaryAttempts ?? {};
+  let faults: Faults = {};
+  let closed = false;
+  const hanging = new Set<ServerResponse>();
+  const persist = () =>
+    saveJson(o.dataFile, {
+      transfers: [...transfers.values()],
+      balancePaise,
+      webhooks: webhooks.slice(-1000),
+      beneficiaryAttempts,
+    });
+
+  const take = (
+    key:
+      | 'createErrorsBeforeAccept'
+      | 'createErrorsAfterAccept'
+      | 'createTimeoutsBeforeAccept'
+      | 'createTimeoutsAfterAccept'
+      | 'statusErrors'
+      | 'statusTimeouts'
+      | 'authFailures'
+      | 'dropWebhooks',
+  ) => {
+    const n = faults[key] ?? 0;
+    if (n <= 0) return false;
+    faults[key] = n - 1;
+    return true;
+  };
+
+  const rateHeaders = () => ({
+    'x-ratelimit-limit': '150',
+    'x-ratelimit-remaining': '149',
+    'x-ratelimit-retry': '0',
+    'x-request-id': randomUUID(),
+  });
+  const cfError = (
+    res: ServerResponse,
+    status: number,
+    type: string,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+  ) => sendJson(res, status, { type, code, message }, { 'x-request-id': randomUUID(), ...headers });
+
+  function sendWebhook(t: Transfer): void {
+    const type = EVENTS[t.status];
+    if (!o.webhookUrl || !type) return;
+    if (take('dropWebhooks')) {
+      webhooks.push({ transfer_id: t.transfer_id, type, dropped: true, at: new Date().toISOString() });
+      return;
+    }
+    const copies = 1 + (faults.duplicateWebhooks ?? 0);
+    faults.duplicateWebhooks = 0;
+    const body = JSON.stringify({
+      data: publicView(t),
+      event_time: new Date().toISOString().slice(0, 19),
+      type,
+    });
+    for (let i = 0; i < copies; i += 1) {
+      const timestamp = String(Date.now());
+      void deliverWebhook({
+        url: o.webhookUrl,
+        headers: {
+          'content-type': 'application/json',
+          'x-webhook-timestamp': timestamp,
+          'x-webhook-signature': signCashfreeWebhook(o.clientSecret, timestamp, body),
+          'x-webhook-version': '2024-01-01',
+        },
+        body,
+        backoffMs: WEBHOOK_BACKOFF_MS.map((ms) => ms * scale),
+        isClosed: () => closed,
+        record: (a) => {
+          webhooks.push({ transfer_id: t.transfer_id, type, ...a });
+          persist();
+        },
+      });
+    }
+  }
+
+  /** Moves a transfer to its next step; SUCCESS debits the balance or, when it is short, fails the transfer. */
+  function advance(t: Transfer): void {
+    const step = t._steps.shift();
+    if (!step) {
+      t._nextAt = null;
+      return;
+    }
+    let next = step;
+    if (step.status === 'SUCCESS') {
+      const amountPaise = Math.round(t.transfer_amount * 100);
+      if (balancePaise < amountPaise) {
+        // Cashfree accepts the transfer and fails it for lack of funds (status FAILED, INSUFFICIENT_BALANCE).
+        next = final('FAILED', 'INSUFFICIENT_BALANCE', 'Insufficient balance in the payout account', 0);
+        t._steps = [];
+      } else {
+        balancePaise -= amountPaise;
+        t.transfer_utr = `UTR${Date.now().toString().slice(-8)}${randomBytes(3).toString('hex').toUpperCase()}`;
+      }
+    }
+    if (step.status === 'REVERSED') balancePaise += Math.round(t.transfer_amount * 100);
+    t.status = next.status;
+    t.status_code = next.status_code;
+    t.status_description = next.status_description;
+    t.updated_on = new Date().toISOString();
+    const following = t._steps[0];
+    t._nextAt = following ? Date.now() + following.afterMs * scale : null;
+    log('transfer', { transfer_id: t.transfer_id, status: t.status, status_code: t.status_code });
+    persist();
+    sendWebhook(t);
+  }
+
+  const ticker = setInterval(() => {
+    const now = Date.now();
+    for (const t of transfers.values()) if (t._nextAt !== null && t._nextAt <= now) advance(t);
+  }, 20);
+  ticker.unref();
+
+  function authorized(req: IncomingMessage, res: ServerResponse): boolean {
+    if (
+      take('authFailures') ||
+      req.headers['x-client-id'] !== o.clientId ||
+      req.headers['x-client-secret'] !== o.clientSecret
+    ) {
+      // The v2 OpenAPI files authentication_error under 500, the Payouts error guide under 401: 401 here.
+      cfError(res, 401, 'authentication_error', 'authentication_failed', 'authentication Failed');
+      return false;
+    }
+    if (req.headers['x-api-version'] !== '2024-01-01') {
+      cfError(
+        res,
+        400,
+        'invalid_request_error',
+        'x-api-version_invalid',
+        'x-api-version is missing or not supported (2024-01-01)',
+      );
+      return false;
+    }
+    const limit = faults.rateLimit;
+    if (limit && limit.count > 0) {
+      limit.count -= 1;
+      const s = String(limit.retryAfterSeconds);
+      cfError(res, 429, 'rate_limit_error', 'rate_limit_exceeded', 'Too many requests', {
+        'x-ratelimit-limit': '150',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-retry': s,
+        'retry-after': s,
+      });
+      return false;
+    }
+    return true;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    let m: RegExpExecArray | null;
+
+    if (method === 'POST' && path === '/payout/transfers') {
+      if (!authorized(req, res)) return;
+      const raw = parseJsonObject(await readBody(req));
+      if (take('createTimeoutsBeforeAccept')) {
+        hanging.add(res);
+        return;
+      }
+      if (take('createErrorsBeforeAccept'))
+        return cfError(res, 500, 'api_error', 'internal_server_error', 'Internal Server Error');
+      const parsed = transferSchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const code = issue?.message.includes('_invalid')
+          ? issue.message
+          : `${issue?.path.join('.') ?? 'body'}_invalid`;
+        return cfError(
+          res,
+          400,
+          'invalid_request_error',
+          code,
+          `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`,
+        );
+      }
+      const body = parsed.data;
+      const instrument = body.beneficiary_details.beneficiary_instrument_details ?? {};
+      const mode = body.transfer_mode ?? 'banktransfer';
+      if (mode === 'upi' && !instrument.vpa)
+        return cfError(
+          res,
+          400,
+          'invalid_request_error',
+          'beneficiary_details.vpa_missing',
+          'vpa is required for upi transfers',
+        );
+      if (mode !== 'upi' && (!instrument.bank_account_number || !instrument.bank_ifsc)) {
+        return cfError(
+          res,
+          400,
+          'invalid_request_error',
+          'beneficiary_details.bank_account_number_missing',
+          'bank_account_number and bank_ifsc are required',
+        );
+      }
+      if (!body.beneficiary_details.beneficiary_id && !body.beneficiary_details.beneficiary_name) {
+        return cfError(
+          res,
+          400,
+          'invalid_request_error',
+          'beneficiary_details.beneficiary_name_missing',
+          'beneficiary_name is required without beneficiary_id',
+        );
+      }
+      const existing = transfers.get(body.transfer_id);
+      if (existing) {
+        existing._createCalls += 1;
+        persist();
+        return cfError(
+          res,
+          409,
+          'invalid_request_error',
+          'transfer_id_already_exists',
+          'Transfer Id already exists',
+        );
+      }
+      const key = String(instrument.vpa ?? instrument.bank_account_number ?? '');
+      beneficiaryAttempts[key] = (beneficiaryAttempts[key] ?? 0) + 1;
+      const special = TEST_BENEFICIARIES[key];
+      const useSpecial = special && (!special.firstAttemptOnly || beneficiaryAttempts[key] === 1);
+      const steps = useSpecial ? special.steps(life) : [pending(life.p), success(life.f)];
+      const now = new Date().toISOString();
+      const t: Transfer = {
+        transfer_id: body.transfer_id,
+        cf_transfer_id: String(Date.now()) + String(Math.floor(Math.random() * 1000)).padStart(3, '0'),
+        status: 'RECEIVED',
+        status_code: 'RECEIVED',
+        status_description: 'Request received',
+        beneficiary_details: body.beneficiary_details,
+        transfer_amount: body.transfer_amount,
+        transfer_service_charge: 0,
+        transfer_service_tax: 0,
+        transfer_mode: mode === 'upi' ? 'UPI' : 'BANK',
+        transfer_utr: null,
+        fundsource_id: 'CASHFREE_1',
+        added_on: now,
+        updated_on: now,
+        _createCalls: 1,
+        _steps: steps,
+        _nextAt: Date.now() + (steps[0]?.afterMs ?? 0) * scale,
+      };
+      transfers.set(t.transfer_id, t);
+      persist();
+      if (take('createTimeoutsAfterAccept')) {
+        hanging.add(res);
+        return;
+      }
+      if (take('createErrorsAfterAccept'))
+        return cfError(res, 502, 'api_error', 'internal_server_error', 'Bad Gateway');
+      return sendJson(res, 200, publicView(t), rateHeaders());
+    }
+
+    if (method === 'GET' && path === '/payout/transfers') {
+      if (!authorized(req, res)) return;
+      if (take('statusTimeouts')) {
+        hanging.add(res);
+        return;
+      }
+      if (take('statusErrors'))
+        return cfError(res, 500, 'api_error', 'internal_server_error', 'Internal Server Error');
+      const id = url.searchParams.get('transfer_id');
+      const cf = url.searchParams.get('cf_transfer_id');
+      if (!id && !cf)
+        return cfError(
+          res,
+          400,
+          'invalid_request_error',
+          'transfer_id_missing',
+          'transfer_id or cf_transfer_id is required',
+        );
+      const t = id ? transfers.get(id) : [...transfers.values()].find((x) => x.cf_transfer_id === cf);
+      if (!t)
+        return cfError(
+          res,
+          404,
+          'invalid_request_error',
+          id ? 'transfer_id_not_found' : 'cf_transfer_id_not_found',
+          'Transfer not found',
+        );
+      return sendJson(res, 200, publicView(t), rateHeaders());
+    }
+
+    if (method === 'GET' && path === '/_sandbox/transfers') {
+      return sendJson(res, 200, {
+        balancePaise,
+        transfers: [...transfers.values()].map((t) => ({ ...publicView(t), create_calls: t._createCalls })),
+      });
+    }
+    if (method === 'GET' && (m = /^\/_sandbox\/transfers\/([^/]+)$/.exec(path))) {
+      const t = transfers.get(decodeURIComponent(m[1] ?? ''));
+      if (!t) throw new SandboxRequestError(404, 'transfer_id_not_found', 'No such transfer');
+      return sendJson(res, 200, { ...publicView(t), create_calls: t._createCalls });
+    }
+    if (method === 'POST' && (m = /^\/_sandbox\/transfers\/([^/]+)\/advance$/.exec(path))) {
+      const t = transfers.get(decodeURIComponent(m[1] ?? ''));
+      if (!t) throw new SandboxRequestError(404, 'transfer_id_not_found', 'No such transfer');
+      advance(t);
+      return sendJson(res, 200, publicView(t));
+    }
+    if (method === 'GET' && path === '/_sandbox/faults') return sendJson(res, 200, faults);
+    if (method === 'POST' && path === '/_sandbox/faults') {
+      const parsed = faultsSchema.safeParse(parseJsonObject(await readBody(req)));
+      if (!parsed.success)
+        throw new SandboxRequestError(
+          400,
+          'bad_request',
+          parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+        );
+      faults = { ...faults, ...parsed.data };
+      return sendJson(res, 200, faults);
+    }
+    if (method === 'GET' && path === '/_sandbox/webhooks') return sendJson(res, 200, { webhooks });
+    if (method === 'GET' && path === '/_sandbox/beneficiaries') {
+      return sendJson(
+        res,
+        200,
+        Object.fromEntries(Object.entries(TEST_BENEFICIARIES).map(([k, v]) => [k, v.outcome])),
+      );
+    }
+    if (method === 'POST' && path === '/_sandbox/balance') {
+      const body = parseJsonObject(await readBody(req));
+      const value = body.balancePaise;
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+        throw new SandboxRequestError(400, 'bad_request', 'balancePaise must be a whole number >= 0');
+      balancePaise = value;
+      persist();
+      return sendJson(res, 200, { balancePaise });
+    }
+    if (method === 'POST' && path === '/_sandbox/reset') {
+      transfers.clear();
+      webhooks.length = 0;
+      for (const k of Object.keys(beneficiaryAttempts)) delete beneficiaryAttempts[k];
+      faults = {};
+      balancePaise = o.initialBalancePaise ?? 10_000_000_000;
+      persist();
+      return sendJson(res, 200, { reset: true });
+    }
+    return cfError(res, 404, 'invalid_request_error', 'route_not_found', `No route ${method} ${path}`);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (error instanceof SandboxRequestError)
+        return cfError(res, error.status, 'invalid_request_error', error.code, error.message);
+      log('sandbox error', { error: (error as Error).message });
+      cfError(res, 500, 'api_error', 'internal_server_error', 'Sandbox error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}/payout`,
+    port,
+    close: async () => {
+      closed = true;
+      clearInterval(ticker);
+      for (const res of hanging) res.destroy();
+      persist();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
