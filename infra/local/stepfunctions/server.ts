@@ -69,7 +69,14 @@ class ApiError extends Error {
   }
 }
 
-const NAME_PATTERN = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
+// Step Functions execution names: 1-80 characters, no whitespace, no < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /
+// and no control characters.
+const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
+const isValidName = (name: string) =>
+  name.length >= 1 &&
+  name.length <= 80 &&
+  !NAME_FORBIDDEN.test(name) &&
+  ![...name].some((c) => c.charCodeAt(0) < 32 || (c.charCodeAt(0) >= 127 && c.charCodeAt(0) <= 159));
 const seconds = (ms: number) => ms / 1000;
 
 const ENTERED: Record<string, string> = {
@@ -116,9 +123,19 @@ export async function startLocalStepFunctions(
   opts: LocalStepFunctionsOptions,
 ): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const log = opts.log ?? (() => undefined);
-  const machines = new Map(opts.stateMachines.map((m) => [m.stateMachineArn, m]));
-  for (const m of opts.stateMachines)
-    new StateMachine(m.definition as StateMachineDefinition, { validationOptions: { checkArn: false } });
+  // The runner annotates the definition it is given (QueryLanguage on every state), so it only ever gets
+  // copies: DescribeStateMachine answers with the definition exactly as synthesized.
+  const machines = new Map(
+    opts.stateMachines.map((m) => [
+      m.stateMachineArn,
+      { ...m, definitionText: JSON.stringify(m.definition) },
+    ]),
+  );
+  for (const m of opts.stateMachines) {
+    new StateMachine(structuredClone(m.definition) as StateMachineDefinition, {
+      validationOptions: { checkArn: false },
+    });
+  }
   const executions = new Map<string, ExecutionRecord>();
   const aborters = new Map<string, () => void>();
   const runs = new Set<Promise<void>>();
@@ -161,7 +178,7 @@ export async function startLocalStepFunctions(
     startAt: string | null,
     input: unknown,
   ) => {
-    const base = machine.definition as StateMachineDefinition;
+    const base = structuredClone(machine.definition) as StateMachineDefinition;
     // The execution timeout (TimeoutSeconds, days for the payout workflow) is enforced here rather than by the
     // runner, whose single setTimeout cannot hold more than 24.8 days; it is scaled like every other wait.
     const { TimeoutSeconds: executionTimeout, ...rest } = base;
@@ -366,7 +383,7 @@ export async function startLocalStepFunctions(
     void done.finally(() => runs.delete(done));
   };
 
-  const machineOf = (arn: unknown): LocalStateMachine => {
+  const machineOf = (arn: unknown): LocalStateMachine & { definitionText: string } => {
     if (typeof arn !== 'string' || !arn.startsWith('arn:'))
       throw new ApiError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
     const m = machines.get(arn);
@@ -432,7 +449,7 @@ export async function startLocalStepFunctions(
     StartExecution: (body) => {
       const machine = machineOf(body.stateMachineArn);
       const name = body.name === undefined ? randomUUID() : String(body.name);
-      if (!NAME_PATTERN.test(name)) throw new ApiError('InvalidName', `Invalid Name: '${name}'`);
+      if (!isValidName(name)) throw new ApiError('InvalidName', `Invalid Name: '${name}'`);
       const inputText = body.input === undefined ? '{}' : String(body.input);
       let input: unknown;
       try {
@@ -540,7 +557,7 @@ export async function startLocalStepFunctions(
         stateMachineArn: m.stateMachineArn,
         name: m.name,
         status: 'ACTIVE',
-        definition: JSON.stringify(m.definition),
+        definition: m.definitionText,
         roleArn: 'arn:aws:iam::000000000000:role/local',
         type: 'STANDARD',
         creationDate: 0,
