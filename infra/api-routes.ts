@@ -16,7 +16,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/api/payments/', fn: 'createPayment', auth: 'jwt' },
   { method: 'GET', path: '/api/payments/{id}/', fn: 'getPayment', auth: 'jwt' },
   { method: 'GET', path: '/api/owner-payouts/{id}/', fn: 'getOwnerPayout', auth: 'jwt' },
+  { method: 'POST', path: '/api/owner-payouts/{id}/manual_retry/', fn: 'manualRetry', auth: 'jwt' },
   { method: 'POST', path: '/api/webhooks/phonepe/', fn: 'phonepeWebhook', auth: 'none' },
+  { method: 'POST', path: '/api/webhooks/cashfree/', fn: 'cashfreeWebhook', auth: 'none' },
 ];
 
 /** The API Gateway route path of a Django-style path: the same without its trailing slash. */

@@ -56,6 +56,22 @@ export const FUNCTIONS = {
     memoryMb: 512,
     needs: ['payments', 'phonepe'],
   },
+  cashfreeWebhook: {
+    service: 'cashfree-webhook',
+    entry: 'functions/webhooks/cashfree-webhook.ts',
+    description: 'POST /api/webhooks/cashfree/: verify HMAC, apply the transfer status (fast path)',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    needs: ['payouts', 'cashfree', 'payoutPolicy'],
+  },
+  manualRetry: {
+    service: 'manual-retry',
+    entry: 'functions/http/manual-retry.ts',
+    description: 'POST /api/owner-payouts/{id}/manual_retry/ (admins)',
+    timeoutSeconds: 15,
+    memoryMb: 512,
+    needs: ['directory', 'payouts', 'stateMachine'],
+  },
   confirmPayments: {
     service: 'confirm-payments',
     entry: 'functions/stream/confirm-payments.ts',

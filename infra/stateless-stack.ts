@@ -54,8 +54,10 @@ export class StatelessStack extends Stack {
     super(scope, id, props);
     const { stateful, endpoints } = props;
 
+    const logGroups = new Map<string, logs.LogGroup>();
     const makeFunction = (key: string, spec: FunctionSpec) => {
       const logGroup = new logs.LogGroup(this, `${key}Logs`, { retention: logs.RetentionDays.THREE_MONTHS });
+      logGroups.set(key, logGroup);
       return new nodejs.NodejsFunction(this, key, {
         entry: `${ROOT}${spec.entry}`,
         handler: 'handler',
@@ -216,6 +218,41 @@ export class StatelessStack extends Stack {
       'ConfirmPaymentsDlqNotEmpty',
       stateful.confirmPaymentsDlq.metricApproximateNumberOfMessagesVisible(),
       'PhonePe events that could not be confirmed.',
+    );
+
+    // REVERSED after SUCCESS: the money came back to the payout account and the owner was not paid.
+    const reversals = new cloudwatch.MathExpression({
+      expression: 'SUM(METRICS())',
+      usingMetrics: Object.fromEntries(
+        (['checkTransfer', 'cashfreeWebhook'] as const).map((key, i) => [
+          `r${i}`,
+          new logs.MetricFilter(this, `${key}Reversals`, {
+            logGroup: logGroups.get(key) as logs.LogGroup,
+            filterPattern: logs.FilterPattern.stringValue('$.message', '=', 'Owner payout reversed'),
+            metricNamespace: 'RentPayout',
+            metricName: `PayoutReversed-${key}`,
+            metricValue: '1',
+          }).metric({ statistic: 'Sum', period: Duration.minutes(5) }),
+        ]),
+      ),
+      period: Duration.minutes(5),
+    });
+    alarm(
+      'PayoutReversed',
+      reversals,
+      'Cashfree reversed a completed payout: the owner was not paid; operators must act.',
+    );
+    const failedPayouts = new logs.MetricFilter(this, 'PayoutFailedFilter', {
+      logGroup: logGroups.get('checkTransfer') as logs.LogGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', 'Owner payout failed'),
+      metricNamespace: 'RentPayout',
+      metricName: 'PayoutFailed',
+      metricValue: '1',
+    });
+    alarm(
+      'PayoutsFailed',
+      failedPayouts.metric({ statistic: 'Sum', period: Duration.minutes(5) }),
+      'A payout was failed by Cashfree.',
     );
 
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.apiEndpoint });

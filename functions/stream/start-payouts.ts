@@ -4,7 +4,8 @@ import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { sfnClient, stateMachineArn, tableNames } from '../../shared/config/app-config';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { stateMachineArn, tableNames } from '../../shared/config/app-config';
 import type { Payment } from '../../shared/domain/entities';
 import { logger } from '../../shared/logger';
 import { initiateOwnerPayout } from '../../shared/payouts/start-payout';
@@ -15,7 +16,7 @@ import { DynamoPayoutRepository } from '../../shared/repositories/payout-reposit
 const deps = {
   payouts: new DynamoPayoutRepository(documentClient, tableNames.payouts()),
   directory: new DynamoDirectoryRepository(documentClient, tableNames.directory()),
-  sfn: sfnClient,
+  sfn: new SFNClient({}),
   stateMachineArn: stateMachineArn(),
   now: () => new Date(),
 };

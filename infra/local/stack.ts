@@ -48,6 +48,8 @@ export interface LocalStackOptions {
   /** Extra environment for every function (tests tune policy knobs with this). */
   functionEnv?: Record<string, string>;
   cashfreeLifecycle?: { receivedToPendingMs: number; pendingToFinalMs: number };
+  /** Whether the Cashfree sandbox sends its webhooks (default true). */
+  cashfreeWebhooks?: boolean;
   log?: (message: string, data?: Record<string, unknown>) => void;
   onFunctionLog?: (line: string, functionName: string) => void;
 }
@@ -158,7 +160,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: options.ports?.cashfree ?? 0,
       clientId: credentials.cashfree.clientId,
       clientSecret: credentials.cashfree.clientSecret,
-      webhookUrl: null,
+      webhookUrl: options.cashfreeWebhooks === false ? null : `${httpUrl}/api/webhooks/cashfree/`,
       timeScale: options.timeScale,
       ...(options.cashfreeLifecycle ? { lifecycle: options.cashfreeLifecycle } : {}),
       ...(persist ? { dataFile: join(dataDir, 'sandboxes', 'cashfree.json') } : {}),

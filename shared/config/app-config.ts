@@ -1,4 +1,3 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { CashfreeClient } from '../clients/cashfree-client';
 import { PhonePeClient } from '../clients/phonepe-client';
@@ -107,5 +106,3 @@ export function payoutPolicy(): PayoutPolicy {
 export function stateMachineArn(): string {
   return readEnv(z.object({ PAYOUT_STATE_MACHINE_ARN: nonEmpty })).PAYOUT_STATE_MACHINE_ARN;
 }
-
-export const sfnClient = new SFNClient({});

@@ -116,8 +116,11 @@ describe('stateless stack', () => {
     expect(byKey.get('GET /api/owner-payouts/{id}')?.AuthorizationType).toBe('JWT');
   });
 
-  it('alarms on failed executions and on dead letters', () => {
-    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  it('alarms on failed executions, dead letters, failed and reversed payouts', () => {
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    stateless.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.message = "Owner payout reversed" }',
+    });
   });
 });
 

@@ -1,0 +1,416 @@
+import {
+  DescribeExecutionCommand,
+  RedriveExecutionCommand,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForExecution } from '../../infra/local/stepfunctions';
+import type { OwnerPayout } from '../../shared/domain/entities';
+import { newId } from '../../shared/domain/ids';
+import { cashfreeSignature } from '../../shared/payouts/cashfree-webhook';
+import { eventually, startTestStack } from '../support/local-stack';
+import type { TestStack } from '../support/local-stack';
+import {
+  bank,
+  completedPaymentFor,
+  historyOf,
+  payoutOf,
+  payoutReaching,
+  payoutsRepo,
+  sandboxControl,
+  upi,
+} from '../support/payouts';
+
+let stack: TestStack;
+let sandbox: ReturnType<typeof sandboxControl>;
+
+beforeAll(async () => {
+  // A 2 s Cashfree timeout keeps the timeout cases quick; the attention window is 2 s so it can be seen.
+  stack = await startTestStack({
+    timeScale: 0.005,
+    functionEnv: { PAYOUT_ATTENTION_AFTER_SECONDS: '2', CASHFREE_TIMEOUT_MS: '2000' },
+  });
+  sandbox = sandboxControl(stack);
+}, 120_000);
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function executionOf(payoutId: string, run = 1) {
+  const executionArn = `${stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${payoutId}-${run}`;
+  await eventually(() =>
+    stack.sfn
+      .send(new DescribeExecutionCommand({ executionArn }))
+      .then(() => true)
+      .catch(() => false),
+  );
+  return waitForExecution(stack.sfn, executionArn, { timeoutMs: 60_000 });
+}
+
+describe('payout workflow against the Cashfree sandbox', () => {
+  it('happy path: one transfer, completed with the UTR, every attempt kept; measured costs', async () => {
+    const { paymentId } = await completedPaymentFor(stack, bank('123456789012'), 1_500_050);
+    const done = await payoutReaching(stack, paymentId, ['completed']);
+    expect(done).toMatchObject({
+      status: 'completed',
+      beneficiaryType: 'bank',
+      attempt: 1,
+      retryCount: 0,
+      errorMessage: '',
+    });
+    expect(done.cashfreeUtr).toMatch(/^UTR/);
+    expect(done.attempts).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        transferId: `PAYOUT_${done.id}_1`,
+        cashfreeStatus: 'SUCCESS',
+        statusCode: 'COMPLETED',
+      }),
+    ]);
+    const transfers = await sandbox.transfersOf(done.id);
+    expect(transfers).toEqual([expect.objectContaining({ create_calls: 1, transfer_amount: 15000.5 })]);
+    const execution = await executionOf(done.id);
+    expect(execution.status).toBe('SUCCEEDED');
+
+    // Figures for the issue's closing note, from this run.
+    const { events } = await historyOf(stack, done.id);
+    const transitions = events.filter((e) => e.type?.endsWith('StateEntered')).length;
+    const taskInvocations = events.filter((e) => e.type === 'TaskStateEntered').length;
+    const payoutWrites = (await payoutsRepo(stack).get(done.id))!.version - 1 + 2; // saves + the create transaction's 2 items
+    console.log(
+      `happy-path payout: ${transitions} state transitions, ${taskInvocations} task Lambda invocations, ${payoutWrites} payout-table item writes`,
+    );
+    expect(transitions).toBeGreaterThanOrEqual(6);
+  });
+
+  it('pays a UPI owner with mode upi', async () => {
+    const { paymentId } = await completedPaymentFor(stack, upi('asha.verma@okicici'));
+    const done = await payoutReaching(stack, paymentId, ['completed']);
+    expect(done.beneficiaryType).toBe('upi');
+  });
+
+  it.each([
+    ['no payment method', null, 'owner has no payment method configured'],
+    ['a bad IFSC', bank('123456789012', 'HDFC1001234'), 'IFSC code "HDFC1001234" is invalid'],
+    ['a short account number', bank('12345'), 'must be 9 to 18 digits'],
+    ['a bad VPA', upi('owner@'), 'not a valid VPA'],
+  ])(
+    'validation: %s fails the payout with a reason, without calling Cashfree',
+    async (_name, details, reason) => {
+      const { paymentId } = await completedPaymentFor(stack, details);
+      const failed = await payoutReaching(stack, paymentId, ['failed']);
+      expect(failed.errorMessage).toMatch(/^Payout validation failed: /);
+      expect(failed.errorMessage).toContain(reason);
+      expect(failed.attempts).toEqual([]);
+      expect(await sandbox.transfersOf(failed.id)).toEqual([]);
+      const execution = await executionOf(failed.id);
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'PayoutFailed' });
+      expect(stack.logs.map((l) => l.entry)).toContainEqual(
+        expect.objectContaining({
+          message: 'Payout validation failed',
+          payout_id: failed.id,
+          payment_id: paymentId,
+        }),
+      );
+    },
+  );
+
+  it.each([
+    ['000000000001', 'INVALID_BENE_ACCOUNT_OR_IFSC'],
+    ['000000000002', 'ACCOUNT_BLOCKED'],
+    ['000000000003', 'BENE_BLACKLISTED'],
+  ])('permanent failure %s (%s) fails at once', async (account, code) => {
+    const { paymentId } = await completedPaymentFor(stack, bank(account));
+    const failed = await payoutReaching(stack, paymentId, ['failed']);
+    expect(failed.errorMessage).toContain(code);
+    expect(failed.retryCount).toBe(0);
+    expect(await sandbox.transfersOf(failed.id)).toHaveLength(1);
+    expect((await executionOf(failed.id)).status).toBe('FAILED');
+    expect(stack.logs.map((l) => l.entry)).toContainEqual(
+      expect.objectContaining({ message: 'Owner payout failed', payout_id: failed.id }),
+    );
+  });
+
+  it('permanent failure by VPA', async () => {
+    const { paymentId } = await completedPaymentFor(stack, upi('failvpa@upi'));
+    const failed = await payoutReaching(stack, paymentId, ['failed']);
+    expect(failed.errorMessage).toContain('INVALID_BENE_VPA');
+  });
+
+  it('a retryable failure is retried with a new transfer id and then succeeds', async () => {
+    const { paymentId } = await completedPaymentFor(stack, bank('000000000006'));
+    const done = await payoutReaching(stack, paymentId, ['completed']);
+    expect(done.retryCount).toBe(1);
+    expect(done.attempts.map((a) => [a.transferId, a.cashfreeStatus, a.statusCode])).toEqual([
+      [`PAYOUT_${done.id}_1`, 'FAILED', 'WAIT_TIME_EXCEEDED'],
+      [`PAYOUT_${done.id}_2`, 'SUCCESS', 'COMPLETED'],
+    ]);
+    expect((await sandbox.transfersOf(done.id)).map((t) => t.create_calls)).toEqual([1, 1]);
+  });
+
+  it('stops after the configured automatic attempts', async () => {
+    const { paymentId } = await completedPaymentFor(stack, bank('000000000005'));
+    const failed = await payoutReaching(stack, paymentId, ['failed'], 60_000);
+    expect(failed.attempts).toHaveLength(3);
+    expect(failed.retryCount).toBe(2);
+    expect(failed.errorMessage).toContain('WAIT_TIME_EXCEEDED');
+  });
+
+  it('REVERSED after SUCCESS marks the payout reversed and raises the alarm line', async () => {
+    const { paymentId } = await completedPaymentFor(stack, bank('000000000009'));
+    const reversed = await payoutReaching(stack, paymentId, ['reversed']);
+    expect(reversed.completedAt).toEqual(expect.any(String));
+    expect(reversed.needsAttention).toBe(true);
+    expect(reversed.errorMessage).toContain('INVALID_ACCOUNT_FAIL');
+    expect(stack.logs.map((l) => l.entry)).toContainEqual(
+      expect.objectContaining({
+        message: 'Owner payout reversed',
+        payout_id: reversed.id,
+        alarm: 'PayoutReversed',
+      }),
+    );
+  });
+
+  it('never fails a payout while Cashfree says it is pending; flags it for attention and keeps checking', async () => {
+    const { paymentId } = await completedPaymentFor(stack, bank('000000000007'));
+    const flagged = await eventually(async () => {
+      const p = await payoutsRepo(stack).getByPaymentId(paymentId);
+      return p?.needsAttention ? p : null;
+    });
+    expect(flagged.status).toBe('processing');
+    expect(flagged.attempts[0]).toMatchObject({
+      cashfreeStatus: 'PENDING',
+      statusCode: 'SCHEDULED_FOR_NEXT_WORKINGDAY',
+    });
+  });
+});
+
+describe('unknown outcomes never double-pay (faults are global: one at a time)', () => {
+  it.each([
+    ['accepted, then a timeout', { createTimeoutsAfterAccept: 1 }],
+    ['accepted, then a 502', { createErrorsAfterAccept: 1 }],
+    ['a 500 before accepting', { createErrorsBeforeAccept: 1 }],
+    ['a timeout before accepting', { createTimeoutsBeforeAccept: 1 }],
+    ['a 429 with rate-limit headers', { rateLimit: { count: 1, retryAfterSeconds: 1 } }],
+    ['status checks failing', { statusErrors: 3 }],
+  ])(
+    '%s ends with exactly one transfer at Cashfree',
+    async (_name, faults) => {
+      await sandbox.faults(faults);
+      const { paymentId } = await completedPaymentFor(stack, bank('234567890123'));
+      const done = await payoutReaching(stack, paymentId, ['completed'], 60_000);
+      const transfers = await sandbox.transfersOf(done.id);
+      expect(transfers).toHaveLength(1);
+      expect(transfers[0]!.create_calls).toBe(1);
+      expect(done.attempts).toHaveLength(1);
+    },
+    90_000,
+  );
+
+  it('duplicate webhooks racing the poll complete the payout once', async () => {
+    await sandbox.faults({ duplicateWebhooks: 4 });
+    const { paymentId } = await completedPaymentFor(stack, bank('345678901234'));
+    const done = await payoutReaching(stack, paymentId, ['completed']);
+    await new Promise((r) => setTimeout(r, 300));
+    const after = await payoutsRepo(stack).get(done.id);
+    expect(after!.status).toBe('completed');
+    expect(
+      stack.logs.filter((l) => l.entry.message === 'Owner payout completed' && l.entry.payout_id === done.id),
+    ).toHaveLength(1);
+  });
+
+  it('a balance that runs out fails the attempt with INSUFFICIENT_BALANCE and retries it', async () => {
+    await sandbox.setBalance(100);
+    const { paymentId } = await completedPaymentFor(stack, bank('456789012345'));
+    const retrying = await payoutReaching(stack, paymentId, ['retry_scheduled', 'processing'], 30_000);
+    await eventually(async () => {
+      const p = await payoutsRepo(stack).get(retrying.id);
+      return p && p.attempts.length >= 1 && p.attempts[0]!.statusCode === 'INSUFFICIENT_BALANCE' ? p : null;
+    });
+    await sandbox.setBalance(10_000_000_000);
+    const done = await payoutReaching(stack, paymentId, ['completed'], 60_000);
+    expect(done.attempts[0]!.statusCode).toBe('INSUFFICIENT_BALANCE');
+    expect(done.retryCount).toBeGreaterThanOrEqual(1);
+  }, 90_000);
+});
+
+describe('redrive and manual retry', () => {
+  it('redrives after a failure at ValidatePayout', async () => {
+    // An execution that starts before its payout exists fails at ValidatePayout (PayoutNotFoundError).
+    const payoutId = newId();
+    const { executionArn } = await stack.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: stack.stateMachineArn,
+        name: `${payoutId}-1`,
+        input: JSON.stringify({ payoutId, run: 1, step: 'start', checks: 0, waitSeconds: 0 }),
+      }),
+    );
+    const failed = await waitForExecution(stack.sfn, executionArn!);
+    expect(failed).toMatchObject({ status: 'FAILED', error: 'PayoutNotFoundError' });
+    const { paymentId } = await completedPaymentFor(stack, bank('567890123456'));
+    const real = await payoutOf(stack, paymentId);
+    // Make the failed execution's payout the real one, then redrive it.
+    const copy: OwnerPayout = {
+      ...real,
+      id: payoutId,
+      paymentId: newId(),
+      status: 'pending',
+      attempts: [],
+      attempt: 0,
+      version: 1,
+    };
+    await payoutsRepo(stack).createForPayment(copy);
+    await stack.sfn.send(new RedriveExecutionCommand({ executionArn: executionArn! }));
+    const done = await waitForExecution(stack.sfn, executionArn!, { timeoutMs: 60_000 });
+    expect(done).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+    expect(await sandbox.transfersOf(payoutId)).toEqual([
+      expect.objectContaining({ create_calls: 1, status: 'SUCCESS' }),
+    ]);
+  }, 90_000);
+
+  it.each([
+    ['SubmitTransfer', { authFailures: 1 }],
+    ['CheckTransfer', null],
+  ])(
+    'redrives after credentials fail at %s, with no second transfer',
+    async (state, faults) => {
+      if (faults) await sandbox.faults(faults);
+      const { paymentId } = await completedPaymentFor(
+        stack,
+        bank(state === 'CheckTransfer' ? '000000000008' : '678901234567'),
+      );
+      const payout = await payoutOf(stack, paymentId);
+      if (!faults) {
+        // Let the transfer be accepted, then make the status checks fail on credentials.
+        await eventually(async () => ((await sandbox.transfersOf(payout.id)).length === 1 ? true : null));
+        await sandbox.faults({ authFailures: 1000 });
+      }
+      const failed = await executionOf(payout.id);
+      expect(failed).toMatchObject({
+        status: 'FAILED',
+        error: 'CashfreeAuthError',
+        redriveStatus: 'REDRIVABLE',
+      });
+      await sandbox.faults({ authFailures: 0 });
+      await stack.sfn.send(new RedriveExecutionCommand({ executionArn: failed.executionArn! }));
+      if (state === 'CheckTransfer') {
+        const [t] = await sandbox.transfersOf(payout.id);
+        await fetch(
+          `${stack.urls.cashfree.replace(/\/payout$/, '')}/_sandbox/transfers/${t!.transfer_id}/advance`,
+          { method: 'POST' },
+        );
+      }
+      const done = await waitForExecution(stack.sfn, failed.executionArn!, { timeoutMs: 60_000 });
+      expect(done.status).toBe('SUCCEEDED');
+      const transfers = await sandbox.transfersOf(payout.id);
+      expect(transfers).toHaveLength(1);
+      expect(transfers[0]!.create_calls).toBe(1);
+    },
+    90_000,
+  );
+
+  it('manual retry after fixing the details: a new run with the next attempt number and the new details', async () => {
+    const { paymentId, ownerId, directory } = await completedPaymentFor(stack, bank('000000000001'));
+    const failed = await payoutReaching(stack, paymentId, ['failed']);
+    const admin = await stack.issuer.issue({ role: 'admin', sub: 'ops' });
+    const owner = await stack.issuer.issue({ role: 'owner', sub: 'o', ownerId });
+    // Only admins, and only failed payouts.
+    expect(
+      (await stack.api(`/api/owner-payouts/${failed.id}/manual_retry/`, { method: 'POST', token: owner }))
+        .status,
+    ).toBe(403);
+    const o = (await directory.getOwner(ownerId))!;
+    await directory.putOwner({ ...o, paymentDetails: bank('789012345678') });
+    const retried = await stack.api(`/api/owner-payouts/${failed.id}/manual_retry/`, {
+      method: 'POST',
+      token: admin,
+    });
+    expect(retried.status).toBe(200);
+    expect(retried.body.status).toBe('retry_scheduled');
+    const done = await payoutReaching(stack, paymentId, ['completed']);
+    expect(done.run).toBe(2);
+    expect(done.attempts.map((a) => a.transferId)).toEqual([`PAYOUT_${done.id}_1`, `PAYOUT_${done.id}_2`]);
+    expect((await executionOf(done.id, 2)).status).toBe('SUCCEEDED');
+    const again = await stack.api(`/api/owner-payouts/${done.id}/manual_retry/`, {
+      method: 'POST',
+      token: admin,
+    });
+    expect(again.status).toBe(409);
+    expect(String(again.body.detail)).toContain('completed');
+    expect(
+      (await stack.api(`/api/owner-payouts/NOPE/manual_retry/`, { method: 'POST', token: admin })).status,
+    ).toBe(404);
+  }, 90_000);
+});
+
+describe('Cashfree webhook endpoint', () => {
+  const post = (body: string, headers: Record<string, string>) =>
+    stack.api('/api/webhooks/cashfree/', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+
+  it('rejects a missing, wrong or stale signature with 401 and changes nothing', async () => {
+    const { paymentId } = await completedPaymentFor(stack, bank('000000000008'));
+    const payout = await payoutReaching(stack, paymentId, ['processing']);
+    const body = JSON.stringify({
+      type: 'TRANSFER_SUCCESS',
+      event_time: '2026-01-01T00:00:00',
+      data: {
+        transfer_id: `PAYOUT_${payout.id}_1`,
+        status: 'SUCCESS',
+        status_code: 'COMPLETED',
+        transfer_utr: 'FORGED',
+      },
+    });
+    const secret = stack.credentials.cashfree.clientSecret;
+    const now = String(Date.now());
+    const stale = String(Date.now() - 10 * 60 * 1000);
+    expect((await post(body, {})).status).toBe(401);
+    expect(
+      (
+        await post(body, {
+          'x-webhook-timestamp': now,
+          'x-webhook-signature': cashfreeSignature('wrong-secret', now, body),
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await post(body, {
+          'x-webhook-timestamp': stale,
+          'x-webhook-signature': cashfreeSignature(secret, stale, body),
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await post(`${body} `, {
+          'x-webhook-timestamp': now,
+          'x-webhook-signature': cashfreeSignature(secret, now, body),
+        })
+      ).status,
+    ).toBe(401);
+    const after = await payoutsRepo(stack).get(payout.id);
+    expect(after!.status).toBe('processing');
+    expect(after!.cashfreeUtr).toBeNull();
+  });
+
+  it('applies an authentic status through the transition function; bad bodies are 400', async () => {
+    const secret = stack.credentials.cashfree.clientSecret;
+    const sign = (body: string) => {
+      const ts = String(Date.now());
+      return { 'x-webhook-timestamp': ts, 'x-webhook-signature': cashfreeSignature(secret, ts, body) };
+    };
+    const bad = '{"data":{"no":"transfer"}}';
+    expect((await post(bad, sign(bad))).status).toBe(400);
+    const malformed = '{"data":';
+    expect((await post(malformed, sign(malformed))).status).toBe(400);
+    const unknown = JSON.stringify({
+      type: 'TRANSFER_SUCCESS',
+      data: { transfer_id: 'SOMEONE_ELSES', status: 'SUCCESS' },
+    });
+    expect((await post(unknown, sign(unknown))).status).toBe(200);
+  });
+});

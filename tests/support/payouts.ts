@@ -1,0 +1,159 @@
+import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
+import type { OwnerPayout, Payment } from '../../shared/domain/entities';
+import { merchantOrderIdFor, newId } from '../../shared/domain/ids';
+import { paise } from '../../shared/domain/money';
+import type { OwnerPaymentDetails } from '../../shared/domain/payment-details';
+import { DynamoDirectoryRepository } from '../../shared/repositories/directory-repository';
+import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
+import { DynamoPayoutRepository } from '../../shared/repositories/payout-repository';
+import { eventually } from './local-stack';
+import type { TestStack } from './local-stack';
+
+export const bank = (accountNumber: string, ifscCode = 'HDFC0001234'): OwnerPaymentDetails => ({
+  paymentMethod: 'bank',
+  bankName: 'HDFC Bank',
+  accountNumber,
+  ifscCode,
+  upiId: '',
+});
+export const upi = (upiId: string): OwnerPaymentDetails => ({
+  paymentMethod: 'upi',
+  bankName: '',
+  accountNumber: '',
+  ifscCode: '',
+  upiId,
+});
+
+/**
+ * An owner with the given payment details, a unit and a tenant, and a payment that completes: the payments
+ * table's stream then starts the payout exactly as in production (PhonePe itself is covered elsewhere).
+ */
+export async function completedPaymentFor(
+  stack: TestStack,
+  details: OwnerPaymentDetails | null,
+  rentPaise = 1_234_500,
+) {
+  const directory = new DynamoDirectoryRepository(stack.documentClient, stack.tables.directory);
+  const payments = new DynamoPaymentRepository(stack.documentClient, stack.tables.payments);
+  const now = new Date().toISOString();
+  const ownerId = newId();
+  const unitId = newId();
+  const tenantId = newId();
+  await directory.putOwner({
+    id: ownerId,
+    name: 'Test Owner',
+    email: 'o@example.com',
+    phone: '',
+    paymentDetails: details,
+    createdAt: now,
+    updatedAt: now,
+  });
+  await directory.putUnit({
+    id: unitId,
+    propertyId: newId(),
+    ownerId,
+    unitNumber: 'T-1',
+    rentPaise: paise(rentPaise),
+    createdAt: now,
+  });
+  await directory.putTenant({
+    id: tenantId,
+    name: 'Test Tenant',
+    email: 't@example.com',
+    phone: '',
+    unitId,
+    createdAt: now,
+  });
+  const id = newId();
+  const payment: Payment = {
+    id,
+    tenantId,
+    unitId,
+    propertyId: newId(),
+    ownerId,
+    period: '2030-01',
+    amountPaise: paise(rentPaise),
+    status: 'pending',
+    merchantOrderId: merchantOrderIdFor(id),
+    phonepeOrderId: null,
+    checkoutUrl: 'x',
+    expiresAt: null,
+    phonepeTransactionId: null,
+    paymentMode: null,
+    flags: [],
+    createdAt: now,
+    updatedAt: now,
+    completedAt: null,
+    version: 1,
+  };
+  await payments.create(payment);
+  await payments.save({ ...payment, status: 'completed', completedAt: now }, 1);
+  return { paymentId: id, ownerId, directory };
+}
+
+export function payoutsRepo(stack: TestStack) {
+  return new DynamoPayoutRepository(stack.documentClient, stack.tables.payouts);
+}
+
+export async function payoutOf(stack: TestStack, paymentId: string): Promise<OwnerPayout> {
+  return eventually(() => payoutsRepo(stack).getByPaymentId(paymentId));
+}
+
+export async function payoutReaching(
+  stack: TestStack,
+  paymentId: string,
+  statuses: string[],
+  timeoutMs = 30_000,
+): Promise<OwnerPayout> {
+  return eventually(
+    async () => {
+      const p = await payoutsRepo(stack).getByPaymentId(paymentId);
+      return p && statuses.includes(p.status) ? p : null;
+    },
+    { timeoutMs },
+  );
+}
+
+export function sandboxControl(stack: TestStack) {
+  const base = stack.urls.cashfree.replace(/\/payout$/, '');
+  return {
+    faults: (faults: Record<string, unknown>) =>
+      fetch(`${base}/_sandbox/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(faults),
+      }).then((r) => r.json()),
+    transfersOf: async (payoutId: string) => {
+      const all = (await (await fetch(`${base}/_sandbox/transfers`)).json()) as {
+        transfers: {
+          transfer_id: string;
+          status: string;
+          status_code: string;
+          create_calls: number;
+          transfer_amount: number;
+        }[];
+      };
+      return all.transfers.filter((t) => t.transfer_id.startsWith(`PAYOUT_${payoutId}_`));
+    },
+    setBalance: (balancePaise: number) =>
+      fetch(`${base}/_sandbox/balance`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ balancePaise }),
+      }),
+  };
+}
+
+export async function historyOf(stack: TestStack, payoutId: string, run = 1) {
+  const executionArn = `${stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${payoutId}-${run}`;
+  const events = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await stack.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
+    );
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return { executionArn, events };
+}
