@@ -1,0 +1,191 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Env, StandardCheckoutClient, StandardCheckoutPayRequest } from '@phonepe-pg/pg-sdk-node';
+import { Cashfree } from 'cashfree-payout';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCashfreeSandbox } from '../../infra/local/sandboxes/cashfree';
+import { startPhonePeSandbox } from '../../infra/local/sandboxes/phonepe';
+
+/**
+ * The official SDKs, pointed at the local sandboxes, prove the sandboxes speak the real protocol:
+ * if a path, header, auth scheme or shape drifts, these SDK calls fail.
+ */
+interface Received {
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+async function receiver(status = 200) {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(status).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return { url, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const waitFor = async (fn: () => boolean) => {
+  for (let i = 0; i < 200 && !fn(); i += 1) await new Promise((r) => setTimeout(r, 25));
+};
+
+describe('PhonePe sandbox, driven by @phonepe-pg/pg-sdk-node', () => {
+  const creds = {
+    clientId: 'LOCAL_TEST_CLIENT',
+    clientSecret: 'local-test-secret',
+    clientVersion: 1,
+    merchantId: 'LOCALTEST',
+  };
+  const hook = { username: 'hook_user', password: 'hookpass123' };
+  let sandbox: Awaited<ReturnType<typeof startPhonePeSandbox>>;
+  let inbox: Awaited<ReturnType<typeof receiver>>;
+  let client: StandardCheckoutClient;
+
+  beforeAll(async () => {
+    inbox = await receiver();
+    sandbox = await startPhonePeSandbox({
+      port: 0,
+      ...creds,
+      webhook: { url: inbox.url, ...hook },
+      timeScale: 0.01,
+    });
+    client = StandardCheckoutClient.getInstance(
+      creds.clientId,
+      creds.clientSecret,
+      creds.clientVersion,
+      Env.SANDBOX,
+      false,
+    );
+    // The SDK's hosts are fixed; send its requests to the sandbox instead.
+    client.httpClient.interceptors.request.use((config) => {
+      config.url = config.url?.replace('https://api-preprod.phonepe.com/apis/pg-sandbox', sandbox.url);
+      return config;
+    });
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    await inbox?.close();
+  });
+
+  it('creates a payment, reads its status, and validates the webhook the sandbox sends', async () => {
+    const merchantOrderId = `SDK_${Date.now()}`;
+    const request = StandardCheckoutPayRequest.builder()
+      .merchantOrderId(merchantOrderId)
+      .amount(150_000)
+      .redirectUrl('https://example.com/return')
+      .build();
+    const created = await client.pay(request);
+    expect(created.state).toBe('PENDING');
+    expect(created.redirectUrl).toContain(sandbox.url);
+
+    const pending = await client.getOrderStatus(merchantOrderId);
+    expect(pending.state).toBe('PENDING');
+    expect(pending.amount).toBe(150_000);
+
+    await fetch(`${sandbox.url}/_sandbox/orders/${merchantOrderId}/complete`, { method: 'POST' });
+    const completed = await client.getOrderStatus(merchantOrderId, true);
+    expect(completed.state).toBe('COMPLETED');
+    expect(completed.paymentDetails?.[0]?.state).toBe('COMPLETED');
+
+    await waitFor(() => inbox.received.length > 0);
+    const webhook = inbox.received[0]!;
+    const callback = client.validateCallback(
+      hook.username,
+      hook.password,
+      String(webhook.headers.authorization),
+      webhook.body,
+    );
+    expect(callback.payload.merchantOrderId).toBe(merchantOrderId);
+    expect(callback.payload.state).toBe('COMPLETED');
+    expect(() =>
+      client.validateCallback(
+        hook.username,
+        'wrongpass1',
+        String(webhook.headers.authorization),
+        webhook.body,
+      ),
+    ).toThrow();
+  });
+
+  it('reports an unknown order the way the SDK expects (an exception, not a body)', async () => {
+    await expect(client.getOrderStatus('NO_SUCH_ORDER')).rejects.toMatchObject({ httpStatusCode: 404 });
+  });
+});
+
+describe('Cashfree sandbox, driven by cashfree-payout', () => {
+  const creds = { clientId: 'LOCAL_TEST_CF', clientSecret: 'local_test_cf_secret' };
+  let sandbox: Awaited<ReturnType<typeof startCashfreeSandbox>>;
+  let inbox: Awaited<ReturnType<typeof receiver>>;
+
+  beforeAll(async () => {
+    inbox = await receiver();
+    sandbox = await startCashfreeSandbox({ port: 0, ...creds, webhookUrl: inbox.url, timeScale: 0.01 });
+    Cashfree.XClientId = creds.clientId;
+    Cashfree.XClientSecret = creds.clientSecret;
+    Cashfree.XEnvironment = Cashfree.Environment.SANDBOX;
+    Cashfree.XEnableErrorAnalytics = false;
+    // The SDK builds URLs from Cashfree.basePath: point it at the sandbox.
+    Cashfree.basePath = sandbox.url;
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    await inbox?.close();
+  });
+
+  it('initiates a transfer, fetches its status, refuses a reused id, and signs webhooks the SDK verifies', async () => {
+    const transferId = `SDK_${Date.now()}`;
+    const created = await Cashfree.PayoutInitiateTransfer('2024-01-01', undefined, {
+      transfer_id: transferId,
+      transfer_amount: 100.5,
+      transfer_mode: 'banktransfer',
+      beneficiary_details: {
+        beneficiary_name: 'Asha Verma',
+        beneficiary_instrument_details: { bank_account_number: '123456789012', bank_ifsc: 'SBIN0001234' },
+      },
+    });
+    expect(created.status).toBe(200);
+    expect(created.data).toMatchObject({
+      transfer_id: transferId,
+      status: 'RECEIVED',
+      transfer_amount: 100.5,
+    });
+
+    const fetched = await Cashfree.PayoutFetchTransfer('2024-01-01', undefined, undefined, transferId);
+    expect(fetched.data.transfer_id).toBe(transferId);
+
+    await expect(
+      Cashfree.PayoutInitiateTransfer('2024-01-01', undefined, {
+        transfer_id: transferId,
+        transfer_amount: 100.5,
+        beneficiary_details: {
+          beneficiary_name: 'Asha Verma',
+          beneficiary_instrument_details: { bank_account_number: '123456789012', bank_ifsc: 'SBIN0001234' },
+        },
+      }),
+    ).rejects.toMatchObject({ response: { status: 409, data: { code: 'transfer_id_already_exists' } } });
+
+    await waitFor(() => inbox.received.some((r) => r.body.includes('TRANSFER_SUCCESS')));
+    const webhook = inbox.received.find((r) => r.body.includes('TRANSFER_SUCCESS'))!;
+    const event = Cashfree.PayoutVerifyWebhookSignature(
+      String(webhook.headers['x-webhook-signature']),
+      webhook.body,
+      String(webhook.headers['x-webhook-timestamp']),
+    );
+    expect(event.type).toBe('TRANSFER_SUCCESS');
+    expect((event.object as { data: { transfer_id: string; transfer_utr: string } }).data).toMatchObject({
+      transfer_id: transferId,
+      transfer_utr: expect.any(String),
+    });
+  });
+
+  it('answers an unknown transfer with 404 transfer_id_not_found', async () => {
+    await expect(
+      Cashfree.PayoutFetchTransfer('2024-01-01', undefined, undefined, 'NOPE'),
+    ).rejects.toMatchObject({ response: { status: 404, data: { code: 'transfer_id_not_found' } } });
+  });
+});
