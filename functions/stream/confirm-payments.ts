@@ -7,6 +7,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { phonePeClientFactory, tableNames } from '../../shared/config/app-config';
 import { logger } from '../../shared/logger';
 import { confirmPayment } from '../../shared/payments/confirm-payment';
+import { recordRefund } from '../../shared/payments/record-refund';
 import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
 import { documentClient } from '../../shared/repositories/dynamodb';
 

@@ -56,10 +56,20 @@ export interface Payment {
   paymentMode: string | null;
   /** Why the payment needs an operator's eye (e.g. an amount mismatch); empty when it does not. */
   flags: string[];
+  /** Refunds PhonePe reported for this payment (recorded only: see docs/payments.md). */
+  refunds?: PaymentRefund[];
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;
   version: number;
+}
+
+export interface PaymentRefund {
+  merchantRefundId: string;
+  state: string;
+  amountPaise: number | null;
+  event: string;
+  recordedAt: string;
 }
 
 /** One Cashfree transfer attempt of a payout: kept forever, so a payout shows its whole history. */

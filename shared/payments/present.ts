@@ -16,5 +16,7 @@ export function presentPayment(p: Payment) {
     expires_at: p.expiresAt,
     created_at: p.createdAt,
     completed_at: p.completedAt,
+    flags: p.flags,
+    refunds: (p.refunds ?? []).map((r) => ({ merchant_refund_id: r.merchantRefundId, state: r.state, amount: r.amountPaise === null ? null : formatRupees(r.amountPaise as never), recorded_at: r.recordedAt })),
   };
 }
