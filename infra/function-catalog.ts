@@ -80,6 +80,14 @@ export const FUNCTIONS = {
     memoryMb: 512,
     needs: ['payments', 'phonepe'],
   },
+  reconcilePayments: {
+    service: 'reconcile-payments',
+    entry: 'functions/scheduled/reconcile-payments.ts',
+    description: 'Every minute: confirm pending payments whose PhonePe webhook has not come',
+    timeoutSeconds: 120,
+    memoryMb: 512,
+    needs: ['payments', 'phonepe'],
+  },
   startPayouts: {
     service: 'start-payouts',
     entry: 'functions/stream/start-payouts.ts',

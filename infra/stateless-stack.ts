@@ -4,6 +4,8 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq, DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -160,6 +162,13 @@ export class StatelessStack extends Stack {
     fns.confirmPayments.addEventSource(
       streamSource(PHONEPE_EVENT_RECORDED_FILTER, stateful.confirmPaymentsDlq),
     );
+
+    // Payments whose webhook never came are confirmed by polling PhonePe (EventBridge's finest schedule).
+    new events.Rule(this, 'ReconcilePaymentsSchedule', {
+      description: 'Confirm pending rent payments with the PhonePe order-status API',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(fns.reconcilePayments, { retryAttempts: 0 })],
+    });
 
     const authorizer = new HttpJwtAuthorizer('CognitoJwt', stateful.userPool.userPoolProviderUrl, {
       jwtAudience: [stateful.userPoolClient.userPoolClientId],

@@ -26,14 +26,23 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
     entity?: string;
     kind?: string;
     merchantOrderId?: string;
+    merchantRefundId?: string;
+    state?: string;
+    amount?: number | null;
     event?: string;
   };
   if (event.entity !== 'phonepe_event' || !event.merchantOrderId) return;
   if (event.kind === 'refund') {
-    logger.info('PhonePe refund event recorded', {
-      merchant_order_id: event.merchantOrderId,
-      event: event.event,
-    });
+    await recordRefund(
+      { payments, now: () => new Date() },
+      {
+        merchantOrderId: event.merchantOrderId,
+        merchantRefundId: event.merchantRefundId ?? 'unknown',
+        state: event.state ?? 'UNKNOWN',
+        amount: event.amount ?? null,
+        event: event.event ?? '',
+      },
+    );
     return;
   }
   const outcome = await confirmPayment(

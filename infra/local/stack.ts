@@ -1,4 +1,5 @@
 import './polyfills';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -280,6 +281,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         log: (m: string) => log(`[stream ${lambda.name}] ${m}`),
       });
       closers.push(() => poller.stop());
+    }
+
+    // Scheduled rules (rate expressions), run on the scaled clock; a run never overlaps the previous one.
+    for (const [ruleId, rule] of resourcesOfType(synth.stateless, 'AWS::Events::Rule')) {
+      const p = resolver.resolve(rule.Properties ?? {}) as { ScheduleExpression?: string; State?: string; Targets?: { Arn: string }[] };
+      const m = /^rate\((\d+) (minutes?|hours?|days?)\)$/.exec(p.ScheduleExpression ?? '');
+      if (!m || p.State === 'DISABLED') continue;
+      const unitMs = m[2]?.startsWith('minute') ? 60_000 : m[2]?.startsWith('hour') ? 3_600_000 : 86_400_000;
+      const everyMs = Math.max(50, Number(m[1]) * unitMs * options.timeScale);
+      for (const target of p.Targets ?? []) {
+        const lambda = lambdasByLogicalId.get(String(target.Arn).split(':').pop() ?? '');
+        if (!lambda) throw new Error(`Rule ${ruleId} targets ${target.Arn}, which is no local function`);
+        let busy = false;
+        const timer = setInterval(() => {
+          if (busy) return;
+          busy = true;
+          const event = { version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: ACCOUNT, time: new Date().toISOString(), region: REGION, resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/${ruleId}`], detail: {} };
+          lambda
+            .invoke(event)
+            .catch((error: unknown) => log(`[schedule ${ruleId}] ${(error as Error).message}`))
+            .finally(() => {
+              busy = false;
+            });
+        }, everyMs);
+        timer.unref();
+        closers.push(async () => clearInterval(timer));
+      }
     }
 
     const http = await startHttpAdapter({

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Payment } from '../domain/entities';
 import { ConditionalWriteError } from '../errors';
 import type { DocumentClient } from './dynamodb';
@@ -15,7 +15,11 @@ export interface PaymentRepository {
   create(payment: Payment): Promise<CreatePaymentResult>;
   /** Writes `next` if the stored payment still has `expectedVersion`; else ConditionalWriteError. */
   save(next: Payment, expectedVersion: number): Promise<void>;
+  /** Pending payments, oldest first (GSI byStatus; only pending payments carry its keys). */
+  listPending(limit: number): Promise<Payment[]>;
 }
+
+export const PAYMENTS_BY_STATUS_INDEX = 'byStatus';
 
 function toItem(payment: Payment): Record<string, unknown> {
   return {
@@ -43,6 +47,20 @@ export class DynamoPaymentRepository implements PaymentRepository {
       new GetCommand({ TableName: this.tableName, Key: keys.payment(id), ConsistentRead: true }),
     );
     return fromItem(out.Item);
+  }
+
+  public async listPending(limit: number): Promise<Payment[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: PAYMENTS_BY_STATUS_INDEX,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'PAYMENT_STATUS#pending' },
+        ScanIndexForward: true,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((item) => fromItem(item)).filter((p): p is Payment => p !== null);
   }
 
   public async getForPeriod(unitId: string, period: string): Promise<Payment | null> {
