@@ -49,6 +49,8 @@ export interface LocalStackOptions {
   /** Extra environment for every function (tests tune policy knobs with this). */
   functionEnv?: Record<string, string>;
   cashfreeLifecycle?: { receivedToPendingMs: number; pendingToFinalMs: number };
+  /** Concurrent containers (worker threads) per function; Lambda scales far higher, 8 is plenty here. */
+  maxContainersPerFunction?: number;
   /** Whether the Cashfree sandbox sends its webhooks (default true). */
   cashfreeWebhooks?: boolean;
   log?: (message: string, data?: Record<string, unknown>) => void;
@@ -220,6 +222,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         timeoutSeconds: Number(props.Timeout ?? spec.timeoutSeconds),
         memoryMb: Number(props.MemorySize ?? spec.memoryMb),
         region: REGION,
+        maxContainers: options.maxContainersPerFunction ?? 8,
         ...(options.onFunctionLog ? { onLog: options.onFunctionLog } : {}),
       });
       closers.push(() => lambda.close());
@@ -285,7 +288,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // Scheduled rules (rate expressions), run on the scaled clock; a run never overlaps the previous one.
     for (const [ruleId, rule] of resourcesOfType(synth.stateless, 'AWS::Events::Rule')) {
-      const p = resolver.resolve(rule.Properties ?? {}) as { ScheduleExpression?: string; State?: string; Targets?: { Arn: string }[] };
+      const p = resolver.resolve(rule.Properties ?? {}) as {
+        ScheduleExpression?: string;
+        State?: string;
+        Targets?: { Arn: string }[];
+      };
       const m = /^rate\((\d+) (minutes?|hours?|days?)\)$/.exec(p.ScheduleExpression ?? '');
       if (!m || p.State === 'DISABLED') continue;
       const unitMs = m[2]?.startsWith('minute') ? 60_000 : m[2]?.startsWith('hour') ? 3_600_000 : 86_400_000;
@@ -297,7 +304,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         const timer = setInterval(() => {
           if (busy) return;
           busy = true;
-          const event = { version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: ACCOUNT, time: new Date().toISOString(), region: REGION, resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/${ruleId}`], detail: {} };
+          const event = {
+            version: '0',
+            id: randomUUID(),
+            'detail-type': 'Scheduled Event',
+            source: 'aws.events',
+            account: ACCOUNT,
+            time: new Date().toISOString(),
+            region: REGION,
+            resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/${ruleId}`],
+            detail: {},
+          };
           lambda
             .invoke(event)
             .catch((error: unknown) => log(`[schedule ${ruleId}] ${(error as Error).message}`))

@@ -1,0 +1,239 @@
+import '../../infra/local/polyfills';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import autocannon from 'autocannon';
+import { seedDemo, DEMO } from '../../infra/local/demo';
+import { startLocalStack } from '../../infra/local/stack';
+import { PhonePeClient } from '../../shared/clients/phonepe-client';
+import type { Payment } from '../../shared/domain/entities';
+import { merchantOrderIdFor, newId } from '../../shared/domain/ids';
+import { expectedAuthorization } from '../../shared/payments/phonepe-webhook';
+import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
+
+/**
+ * `npm run bench:webhook`: the PhonePe webhook's ack path on the local stack against a floor (a bare node:http
+ * server doing one conditional PutItem on the same DynamoDB Local), at the same concurrency, while PhonePe's
+ * order-status API answers in 1 s. Then checks that every payment completed exactly once.
+ */
+const PAYMENTS = Number(process.env.BENCH_PAYMENTS ?? 200);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+
+interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  total: number;
+}
+
+function summarize(r: autocannon.Result): Run {
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts + r.non2xx,
+    total: r.requests.total,
+  };
+}
+
+async function main(): Promise<void> {
+  const logs: Record<string, unknown>[] = [];
+  const stack = await startLocalStack({
+    dataDir: mkdtempSync(join(tmpdir(), 'bench-')),
+    ephemeral: true,
+    timeScale: 0.2,
+    maxContainersPerFunction: Number(process.env.BENCH_CONTAINERS ?? 16),
+    onFunctionLog: (line) => {
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        /* not JSON */
+      }
+    },
+  });
+  try {
+    await seedDemo(stack.documentClient, stack.tables.directory);
+    // Payments with real PhonePe sandbox orders, completed at PhonePe; their own webhooks are dropped so that
+    // only the benchmark's webhooks (each sent many times) reach the API.
+    const payments = new DynamoPaymentRepository(stack.documentClient, stack.tables.payments);
+    const phonepe = new PhonePeClient({
+      oauthBaseUrl: stack.urls.phonepe,
+      pgBaseUrl: stack.urls.phonepe,
+      clientId: stack.credentials.phonepe.clientId,
+      clientSecret: stack.credentials.phonepe.clientSecret,
+      clientVersion: stack.credentials.phonepe.clientVersion,
+      timeoutMs: 5000,
+    });
+    const control = (path: string, body?: unknown) =>
+      fetch(`${stack.urls.phonepe}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body ?? {}),
+      });
+    await control('/_sandbox/faults', { dropWebhooks: PAYMENTS });
+    const orders: string[] = [];
+    for (let i = 0; i < PAYMENTS; i += 1) {
+      const id = newId();
+      const now = new Date().toISOString();
+      const payment: Payment = {
+        id,
+        tenantId: DEMO.tenantId,
+        unitId: `${DEMO.unitId}-${i}`,
+        propertyId: DEMO.propertyId,
+        ownerId: DEMO.ownerId,
+        period: '2030-01',
+        amountPaise: DEMO.rentPaise,
+        status: 'pending',
+        merchantOrderId: merchantOrderIdFor(id),
+        phonepeOrderId: null,
+        checkoutUrl: null,
+        expiresAt: null,
+        phonepeTransactionId: null,
+        paymentMode: null,
+        flags: [],
+        createdAt: now,
+        updatedAt: now,
+        completedAt: null,
+        version: 1,
+      };
+      await payments.create(payment);
+      await phonepe.createPayment({
+        merchantOrderId: payment.merchantOrderId,
+        amountPaise: payment.amountPaise,
+        redirectUrl: 'https://example.com/r',
+        expireAfterSeconds: 3600,
+        message: 'bench',
+        udf: {},
+      });
+      await control(`/_sandbox/orders/${payment.merchantOrderId}/complete`);
+      orders.push(payment.merchantOrderId);
+    }
+    // PhonePe's status API answers in 1 s from now on: it must not show in the ack path.
+    await control('/_sandbox/faults', { statusDelayMs: 1000 });
+
+    // The floor: the least any ack must do, one conditional write to the same DynamoDB Local.
+    const ddb = new DynamoDBClient({
+      endpoint: stack.urls.dynamodb,
+      region: 'ap-south-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: 'bench-floor',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    const floorServer = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        ddb
+          .send(
+            new PutItemCommand({
+              TableName: 'bench-floor',
+              Item: { pk: { S: randomUUID() }, body: { S: Buffer.concat(chunks).toString() } },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          )
+          .then(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true}'))
+          .catch(() => res.writeHead(500).end());
+      });
+    });
+    await new Promise<void>((r) => floorServer.listen(0, '127.0.0.1', () => r()));
+    const floorOptions = {
+      url: `http://127.0.0.1:${(floorServer.address() as AddressInfo).port}/`,
+      connections: CONNECTIONS,
+      duration: DURATION_S,
+      method: 'POST' as const,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        event: 'checkout.order.completed',
+        payload: { merchantOrderId: orders[0], state: 'COMPLETED' },
+      }),
+    } as const;
+    // Warm both paths up (JIT, connections, Lambda cold starts) before measuring either.
+    await autocannon({ ...floorOptions, duration: 3 });
+    const floor = summarize(await autocannon(floorOptions));
+    floorServer.close();
+    const authorization = expectedAuthorization(
+      stack.credentials.phonepe.webhookUsername,
+      stack.credentials.phonepe.webhookPassword,
+    );
+    let next = 0;
+    const webhookOptions: autocannon.Options = {
+      url: `${stack.urls.http}/api/webhooks/phonepe/`,
+      connections: CONNECTIONS,
+      duration: DURATION_S,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req: autocannon.Request) => {
+            const merchantOrderId = orders[next++ % orders.length];
+            return {
+              ...req,
+              headers: { 'content-type': 'application/json', authorization },
+              body: JSON.stringify({
+                event: 'checkout.order.completed',
+                payload: { merchantOrderId, state: 'COMPLETED', amount: DEMO.rentPaise },
+              }),
+            };
+          },
+        },
+      ],
+    };
+    await autocannon({ ...webhookOptions, duration: 3 });
+    const webhook = summarize(await autocannon(webhookOptions));
+
+    // Every payment must complete exactly once (the confirmations run off the stream, 1 s per status call).
+    const deadline = Date.now() + 180_000;
+    let completed = 0;
+    while (Date.now() < deadline) {
+      const scan = await stack.documentClient.send(
+        new ScanCommand({
+          TableName: stack.tables.payments,
+          FilterExpression: 'entity = :p AND #s = :c',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':p': 'payment', ':c': 'completed' },
+          Select: 'COUNT',
+        }),
+      );
+      completed = scan.Count ?? 0;
+      if (completed >= PAYMENTS) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const completions = new Map<string, number>();
+    for (const entry of logs)
+      if (entry.message === 'Payment completed')
+        completions.set(String(entry.payment_id), (completions.get(String(entry.payment_id)) ?? 0) + 1);
+    const doubled = [...completions.values()].filter((n) => n > 1).length;
+    const lost = PAYMENTS - completed;
+
+    const row = (name: string, r: Run) =>
+      `${name.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  requests ${r.total}  errors ${r.errors}`;
+    console.log(
+      `\n${PAYMENTS} payments, ${CONNECTIONS} connections, ${DURATION_S} s each, PhonePe status API answering in 1 s`,
+    );
+    console.log(row('webhook', webhook));
+    console.log(row('floor', floor));
+    console.log(`completions: ${completed}/${PAYMENTS} completed, lost ${lost}, doubled ${doubled}`);
+    console.log(
+      `webhook/floor: throughput ratio ${(webhook.rps / floor.rps).toFixed(2)}, p99 ratio ${(webhook.p99 / Math.max(1, floor.p99)).toFixed(2)}, errors ${webhook.errors + lost + doubled}`,
+    );
+  } finally {
+    await stack.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('bench:webhook failed:', error);
+  process.exit(1);
+});
