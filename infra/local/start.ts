@@ -2,6 +2,7 @@ import './polyfills';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LogMessages } from '../../shared/logger';
+import { API_ROUTES } from '../api-routes';
 import { parseArgs, readLocalEnv, UsageError } from './cli';
 import { demoTokens, runDemo, seedDemo } from './demo';
 import { JavaMissingError } from './dynamodb';
@@ -91,8 +92,8 @@ async function main(): Promise<void> {
   await seedDemo(stack.documentClient, stack.tables.directory);
   const tokens = await demoTokens(stack);
   console.log(`
-  HTTP API            ${stack.urls.http}        (routes: POST /api/payments/, GET /api/payments/{id}/,
-                                                 GET /api/owner-payouts/{id}/, POST /api/webhooks/phonepe/)
+  HTTP API            ${stack.urls.http}
+${API_ROUTES.map((r) => `                        ${r.method.padEnd(5)}${r.path}`).join('\n')}
   PhonePe sandbox     ${stack.urls.phonepe}   (control: ${stack.urls.phonepe}/_sandbox/orders)
   Cashfree sandbox    ${stack.urls.cashfree} (control: ${stack.urls.cashfree.replace(/\/payout$/, '')}/_sandbox/transfers)
   DynamoDB Local      ${stack.urls.dynamodb}
