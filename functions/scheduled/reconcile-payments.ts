@@ -14,8 +14,16 @@ const payments = new DynamoPaymentRepository(documentClient, tableNames.payments
 const phonepe = phonePeClientFactory();
 const env = readEnv(
   z.object({
-    RECONCILE_FIRST_CHECK_AFTER_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_RECONCILE_POLICY.firstCheckAfterSeconds),
-    RECONCILE_EXPIRY_GRACE_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_RECONCILE_POLICY.expiryGraceSeconds),
+    RECONCILE_FIRST_CHECK_AFTER_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(DEFAULT_RECONCILE_POLICY.firstCheckAfterSeconds),
+    RECONCILE_EXPIRY_GRACE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(DEFAULT_RECONCILE_POLICY.expiryGraceSeconds),
   }),
 );
 
@@ -25,6 +33,10 @@ export const handler = middy<ScheduledEvent, ReconcileReport>()
   .handler(async () =>
     reconcilePendingPayments(
       { payments, phonepe: await phonepe(), now: () => new Date() },
-      { ...DEFAULT_RECONCILE_POLICY, firstCheckAfterSeconds: env.RECONCILE_FIRST_CHECK_AFTER_SECONDS, expiryGraceSeconds: env.RECONCILE_EXPIRY_GRACE_SECONDS },
+      {
+        ...DEFAULT_RECONCILE_POLICY,
+        firstCheckAfterSeconds: env.RECONCILE_FIRST_CHECK_AFTER_SECONDS,
+        expiryGraceSeconds: env.RECONCILE_EXPIRY_GRACE_SECONDS,
+      },
     ),
   );

@@ -17,6 +17,11 @@ export function presentPayment(p: Payment) {
     created_at: p.createdAt,
     completed_at: p.completedAt,
     flags: p.flags,
-    refunds: (p.refunds ?? []).map((r) => ({ merchant_refund_id: r.merchantRefundId, state: r.state, amount: r.amountPaise === null ? null : formatRupees(r.amountPaise as never), recorded_at: r.recordedAt })),
+    refunds: (p.refunds ?? []).map((r) => ({
+      merchant_refund_id: r.merchantRefundId,
+      state: r.state,
+      amount: r.amountPaise === null ? null : formatRupees(r.amountPaise as never),
+      recorded_at: r.recordedAt,
+    })),
   };
 }

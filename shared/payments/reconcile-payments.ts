@@ -20,7 +20,11 @@ export interface ReconcilePolicy {
   batchSize: number;
 }
 
-export const DEFAULT_RECONCILE_POLICY: ReconcilePolicy = { firstCheckAfterSeconds: 25, expiryGraceSeconds: 600, batchSize: 100 };
+export const DEFAULT_RECONCILE_POLICY: ReconcilePolicy = {
+  firstCheckAfterSeconds: 25,
+  expiryGraceSeconds: 600,
+  batchSize: 100,
+};
 
 export interface ReconcileReport {
   checked: number;
@@ -36,8 +40,18 @@ export interface ReconcileReport {
  * confirmed with PhonePe's order-status API, exactly as a webhook would have them confirmed, so a lost webhook
  * loses nothing. An order PhonePe still calls PENDING well after it expired is marked expired.
  */
-export async function reconcilePendingPayments(deps: ReconcileDeps, policy: ReconcilePolicy = DEFAULT_RECONCILE_POLICY): Promise<ReconcileReport> {
-  const report: ReconcileReport = { checked: 0, completed: 0, failed: 0, expired: 0, stillPending: 0, errors: 0 };
+export async function reconcilePendingPayments(
+  deps: ReconcileDeps,
+  policy: ReconcilePolicy = DEFAULT_RECONCILE_POLICY,
+): Promise<ReconcileReport> {
+  const report: ReconcileReport = {
+    checked: 0,
+    completed: 0,
+    failed: 0,
+    expired: 0,
+    stillPending: 0,
+    errors: 0,
+  };
   const now = deps.now();
   for (const payment of await deps.payments.listPending(policy.batchSize)) {
     const ageSeconds = (now.getTime() - Date.parse(payment.createdAt)) / 1000;
@@ -48,12 +62,20 @@ export async function reconcilePendingPayments(deps: ReconcileDeps, policy: Reco
       if (outcome === 'completed') report.completed += 1;
       else if (outcome === 'failed') report.failed += 1;
       else if (outcome === 'still_pending') {
-        const expiredAt = payment.expiresAt ? Date.parse(payment.expiresAt) : Date.parse(payment.createdAt) + 3600_000;
+        const expiredAt = payment.expiresAt
+          ? Date.parse(payment.expiresAt)
+          : Date.parse(payment.createdAt) + 3600_000;
         if (now.getTime() > expiredAt + policy.expiryGraceSeconds * 1000) {
           try {
-            await deps.payments.save({ ...payment, status: 'expired', updatedAt: now.toISOString() }, payment.version);
+            await deps.payments.save(
+              { ...payment, status: 'expired', updatedAt: now.toISOString() },
+              payment.version,
+            );
             report.expired += 1;
-            logger.warn('Payment expired without a final PhonePe state', { payment_id: payment.id, merchant_order_id: payment.merchantOrderId });
+            logger.warn('Payment expired without a final PhonePe state', {
+              payment_id: payment.id,
+              merchant_order_id: payment.merchantOrderId,
+            });
           } catch (error) {
             if (!(error instanceof ConditionalWriteError)) throw error; // changed meanwhile: next run decides
           }
@@ -63,9 +85,16 @@ export async function reconcilePendingPayments(deps: ReconcileDeps, policy: Reco
       }
     } catch (error) {
       // One payment PhonePe cannot answer for must not stop the others; the next run tries it again.
-      if (error instanceof PhonePeUnavailableError || error instanceof PhonePeApiError || error instanceof ConditionalWriteError) {
+      if (
+        error instanceof PhonePeUnavailableError ||
+        error instanceof PhonePeApiError ||
+        error instanceof ConditionalWriteError
+      ) {
         report.errors += 1;
-        logger.warn('Payment reconciliation failed for one payment', { payment_id: payment.id, error: (error as Error).message });
+        logger.warn('Payment reconciliation failed for one payment', {
+          payment_id: payment.id,
+          error: (error as Error).message,
+        });
         continue;
       }
       throw error;

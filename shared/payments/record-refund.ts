@@ -16,23 +16,42 @@ export interface RefundEvent {
  * automatically: a refund of rent that was already paid out to the owner is money to recover from the owner,
  * which is an operator's decision (docs/payments.md). The warning line is what operators search for.
  */
-export async function recordRefund(deps: { payments: PaymentRepository; now: () => Date }, refund: RefundEvent): Promise<'recorded' | 'duplicate' | 'unknown_order'> {
+export async function recordRefund(
+  deps: { payments: PaymentRepository; now: () => Date },
+  refund: RefundEvent,
+): Promise<'recorded' | 'duplicate' | 'unknown_order'> {
   const paymentId = paymentIdFromMerchantOrderId(refund.merchantOrderId);
   for (let round = 0; round < 5; round += 1) {
     const payment = paymentId ? await deps.payments.get(paymentId) : null;
     if (!payment) {
-      logger.warn('PhonePe refund for an unknown order', { merchant_order_id: refund.merchantOrderId, merchant_refund_id: refund.merchantRefundId });
+      logger.warn('PhonePe refund for an unknown order', {
+        merchant_order_id: refund.merchantOrderId,
+        merchant_refund_id: refund.merchantRefundId,
+      });
       return 'unknown_order';
     }
     const refunds = payment.refunds ?? [];
-    if (refunds.some((r) => r.merchantRefundId === refund.merchantRefundId && r.state === refund.state)) return 'duplicate';
+    if (refunds.some((r) => r.merchantRefundId === refund.merchantRefundId && r.state === refund.state))
+      return 'duplicate';
     const now = deps.now().toISOString();
     try {
       await deps.payments.save(
         {
           ...payment,
-          refunds: [...refunds, { merchantRefundId: refund.merchantRefundId, state: refund.state, amountPaise: refund.amount, event: refund.event, recordedAt: now }],
-          flags: payment.flags.includes('refunded') || refund.state !== 'COMPLETED' ? payment.flags : [...payment.flags, 'refunded'],
+          refunds: [
+            ...refunds,
+            {
+              merchantRefundId: refund.merchantRefundId,
+              state: refund.state,
+              amountPaise: refund.amount,
+              event: refund.event,
+              recordedAt: now,
+            },
+          ],
+          flags:
+            payment.flags.includes('refunded') || refund.state !== 'COMPLETED'
+              ? payment.flags
+              : [...payment.flags, 'refunded'],
           updatedAt: now,
         },
         payment.version,
@@ -50,5 +69,7 @@ export async function recordRefund(deps: { payments: PaymentRepository; now: () 
       throw error;
     }
   }
-  throw new ConditionalWriteError(`Payment for ${refund.merchantOrderId} kept changing while recording a refund`);
+  throw new ConditionalWriteError(
+    `Payment for ${refund.merchantOrderId} kept changing while recording a refund`,
+  );
 }

@@ -23,43 +23,78 @@ afterAll(async () => {
 });
 
 const phonepe = (path: string, init?: RequestInit) => fetch(`${stack.urls.phonepe}${path}`, init);
-const setFaults = (faults: Record<string, unknown>) => phonepe('/_sandbox/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
-const webhookHeaders = () => ({ 'content-type': 'application/json', authorization: expectedAuthorization(stack.credentials.phonepe.webhookUsername, stack.credentials.phonepe.webhookPassword) });
+const setFaults = (faults: Record<string, unknown>) =>
+  phonepe('/_sandbox/faults', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
+const webhookHeaders = () => ({
+  'content-type': 'application/json',
+  authorization: expectedAuthorization(
+    stack.credentials.phonepe.webhookUsername,
+    stack.credentials.phonepe.webhookPassword,
+  ),
+});
 
 async function newPayment() {
   period += 1;
   const p = `20${40 + Math.floor(period / 12)}-${String((period % 12) + 1).padStart(2, '0')}`;
-  const created = await stack.api('/api/payments/', { method: 'POST', token: tokens.tenant, json: { unit_id: DEMO.unitId, period: p } });
+  const created = await stack.api('/api/payments/', {
+    method: 'POST',
+    token: tokens.tenant,
+    json: { unit_id: DEMO.unitId, period: p },
+  });
   expect(created.status).toBe(201);
   return { id: String(created.body.id), merchantOrderId: String(created.body.merchant_order_id), period: p };
 }
 
 const paymentView = (id: string, token = tokens.tenant) => stack.api(`/api/payments/${id}/`, { token });
-const completedView = (id: string) => eventually(async () => ((await paymentView(id)).body.status === 'completed' ? (await paymentView(id)).body : null));
+const completedView = (id: string) =>
+  eventually(async () =>
+    (await paymentView(id)).body.status === 'completed' ? (await paymentView(id)).body : null,
+  );
 
 describe('PhonePe webhooks', () => {
   it('20 identical webhooks at once complete the payment once and start one payout', async () => {
     const { id, merchantOrderId } = await newPayment();
     await setFaults({ dropWebhooks: 1 });
     await phonepe(`/_sandbox/orders/${merchantOrderId}/complete`, { method: 'POST' });
-    const body = JSON.stringify({ event: 'checkout.order.completed', payload: { merchantOrderId, state: 'COMPLETED', amount: 1_500_000, unknownField: { tolerated: true } } });
-    const answers = await Promise.all(Array.from({ length: 20 }, () => stack.api('/api/webhooks/phonepe/', { method: 'POST', headers: webhookHeaders(), body })));
+    const body = JSON.stringify({
+      event: 'checkout.order.completed',
+      payload: { merchantOrderId, state: 'COMPLETED', amount: 1_500_000, unknownField: { tolerated: true } },
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        stack.api('/api/webhooks/phonepe/', { method: 'POST', headers: webhookHeaders(), body }),
+      ),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     await completedView(id);
     const payouts = new DynamoPayoutRepository(stack.documentClient, stack.tables.payouts);
     const payout = await eventually(() => payouts.getByPaymentId(id));
     expect(payout.paymentId).toBe(id);
     await new Promise((r) => setTimeout(r, 500));
-    expect(stack.logs.filter((l) => l.entry.message === 'Payment completed' && l.entry.payment_id === id)).toHaveLength(1);
-    expect(stack.logs.filter((l) => l.entry.message === 'Owner payout initiated' && l.entry.payment_id === id)).toHaveLength(1);
+    expect(
+      stack.logs.filter((l) => l.entry.message === 'Payment completed' && l.entry.payment_id === id),
+    ).toHaveLength(1);
+    expect(
+      stack.logs.filter((l) => l.entry.message === 'Owner payout initiated' && l.entry.payment_id === id),
+    ).toHaveLength(1);
   });
 
   it('a late "failed" never undoes "completed"', async () => {
     const { id, merchantOrderId } = await newPayment();
     await phonepe(`/_sandbox/orders/${merchantOrderId}/complete`, { method: 'POST' });
     await completedView(id);
-    const late = JSON.stringify({ event: 'checkout.order.failed', payload: { merchantOrderId, state: 'FAILED' } });
-    expect((await stack.api('/api/webhooks/phonepe/', { method: 'POST', headers: webhookHeaders(), body: late })).status).toBe(200);
+    const late = JSON.stringify({
+      event: 'checkout.order.failed',
+      payload: { merchantOrderId, state: 'FAILED' },
+    });
+    expect(
+      (await stack.api('/api/webhooks/phonepe/', { method: 'POST', headers: webhookHeaders(), body: late }))
+        .status,
+    ).toBe(200);
     await new Promise((r) => setTimeout(r, 500));
     expect((await paymentView(id)).body.status).toBe('completed');
   });
@@ -68,22 +103,44 @@ describe('PhonePe webhooks', () => {
     const { id, merchantOrderId, period: p } = await newPayment();
     await phonepe(`/_sandbox/orders/${merchantOrderId}/fail`, { method: 'POST' });
     await eventually(async () => ((await paymentView(id)).body.status === 'failed' ? true : null));
-    const retry = await stack.api('/api/payments/', { method: 'POST', token: tokens.tenant, json: { unit_id: DEMO.unitId, period: p } });
+    const retry = await stack.api('/api/payments/', {
+      method: 'POST',
+      token: tokens.tenant,
+      json: { unit_id: DEMO.unitId, period: p },
+    });
     expect(retry.status).toBe(201);
     expect(retry.body.id).not.toBe(id);
   });
 
   it('acknowledges an authentic event for an unknown order and logs it, without retrying forever', async () => {
     const merchantOrderId = `RENT_${newId()}`;
-    const body = JSON.stringify({ event: 'checkout.order.completed', payload: { merchantOrderId, state: 'COMPLETED' } });
-    expect((await stack.api('/api/webhooks/phonepe/', { method: 'POST', headers: webhookHeaders(), body })).status).toBe(200);
-    await eventually(async () => stack.logs.some((l) => l.entry.message === 'PhonePe event for an unknown order' && l.entry.merchant_order_id === merchantOrderId));
+    const body = JSON.stringify({
+      event: 'checkout.order.completed',
+      payload: { merchantOrderId, state: 'COMPLETED' },
+    });
+    expect(
+      (await stack.api('/api/webhooks/phonepe/', { method: 'POST', headers: webhookHeaders(), body })).status,
+    ).toBe(200);
+    await eventually(async () =>
+      stack.logs.some(
+        (l) =>
+          l.entry.message === 'PhonePe event for an unknown order' &&
+          l.entry.merchant_order_id === merchantOrderId,
+      ),
+    );
   });
 
   it('refuses a body over 1 MB with 413 and writes nothing', async () => {
     const before = await stack.countItems('payments');
-    const huge = JSON.stringify({ event: 'checkout.order.completed', payload: { merchantOrderId: 'RENT_X', state: 'COMPLETED', pad: 'x'.repeat(1_100_000) } });
-    const r = await stack.api('/api/webhooks/phonepe/', { method: 'POST', headers: webhookHeaders(), body: huge });
+    const huge = JSON.stringify({
+      event: 'checkout.order.completed',
+      payload: { merchantOrderId: 'RENT_X', state: 'COMPLETED', pad: 'x'.repeat(1_100_000) },
+    });
+    const r = await stack.api('/api/webhooks/phonepe/', {
+      method: 'POST',
+      headers: webhookHeaders(),
+      body: huge,
+    });
     expect(r.status).toBe(413);
     expect(await stack.countItems('payments')).toBe(before);
   });
@@ -100,12 +157,21 @@ describe('PhonePe webhooks', () => {
     const { id, merchantOrderId } = await newPayment();
     await phonepe(`/_sandbox/orders/${merchantOrderId}/complete`, { method: 'POST' });
     await completedView(id);
-    await phonepe(`/_sandbox/orders/${merchantOrderId}/refund`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: 'COMPLETED', merchantRefundId: 'REF_1' }) });
+    await phonepe(`/_sandbox/orders/${merchantOrderId}/refund`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ state: 'COMPLETED', merchantRefundId: 'REF_1' }),
+    });
     const view = await eventually(async () => {
-      const v = (await paymentView(id)).body as { refunds?: { merchant_refund_id: string; state: string }[]; flags?: string[] };
+      const v = (await paymentView(id)).body as {
+        refunds?: { merchant_refund_id: string; state: string }[];
+        flags?: string[];
+      };
       return v.refunds?.length ? v : null;
     });
-    expect(view.refunds).toEqual([expect.objectContaining({ merchant_refund_id: 'REF_1', state: 'COMPLETED' })]);
+    expect(view.refunds).toEqual([
+      expect.objectContaining({ merchant_refund_id: 'REF_1', state: 'COMPLETED' }),
+    ]);
     expect(view.flags).toContain('refunded');
   });
 });
@@ -115,25 +181,54 @@ describe('reconciliation', () => {
     const { id, merchantOrderId } = await newPayment();
     await setFaults({ dropWebhooks: 1 });
     await phonepe(`/_sandbox/orders/${merchantOrderId}/complete`, { method: 'POST' });
-    const webhooks = (await (await phonepe('/_sandbox/webhooks')).json()) as { webhooks: { merchantOrderId: string; error?: string }[] };
-    expect(webhooks.webhooks.filter((w) => w.merchantOrderId === merchantOrderId).map((w) => w.error)).toEqual(['dropped (fault)']);
+    const webhooks = (await (await phonepe('/_sandbox/webhooks')).json()) as {
+      webhooks: { merchantOrderId: string; error?: string }[];
+    };
+    expect(
+      webhooks.webhooks.filter((w) => w.merchantOrderId === merchantOrderId).map((w) => w.error),
+    ).toEqual(['dropped (fault)']);
     await completedView(id);
-    expect(stack.logs).toContainEqual(expect.objectContaining({ entry: expect.objectContaining({ message: 'Payment completed', payment_id: id, source: 'reconciler' }) }));
+    expect(stack.logs).toContainEqual(
+      expect.objectContaining({
+        entry: expect.objectContaining({
+          message: 'Payment completed',
+          payment_id: id,
+          source: 'reconciler',
+        }),
+      }),
+    );
   });
 
   it('marks expired an order PhonePe still calls PENDING well after its expiry, and completes nothing on a wrong amount', async () => {
     const payments = new DynamoPaymentRepository(stack.documentClient, stack.tables.payments);
     const { id, merchantOrderId } = await newPayment();
     const stored = (await payments.get(id))!;
-    const pendingForever = async (): Promise<PhonePeOrderStatus> => ({ state: 'PENDING', amount: stored.amountPaise, merchantOrderId });
+    const pendingForever = async (): Promise<PhonePeOrderStatus> => ({
+      state: 'PENDING',
+      amount: stored.amountPaise,
+      merchantOrderId,
+    });
     const later = new Date(Date.parse(stored.expiresAt!) + 3_600_000);
-    const report = await reconcilePendingPayments({ payments, phonepe: { getOrderStatus: pendingForever }, now: () => later }, { firstCheckAfterSeconds: 0, expiryGraceSeconds: 600, batchSize: 1000 });
+    const report = await reconcilePendingPayments(
+      { payments, phonepe: { getOrderStatus: pendingForever }, now: () => later },
+      { firstCheckAfterSeconds: 0, expiryGraceSeconds: 600, batchSize: 1000 },
+    );
     expect(report.expired).toBeGreaterThanOrEqual(1);
     expect((await payments.get(id))!.status).toBe('expired');
 
     const other = await newPayment();
-    const wrongAmount = async (): Promise<PhonePeOrderStatus> => ({ state: 'COMPLETED', amount: 100, merchantOrderId: other.merchantOrderId });
-    expect(await confirmPayment({ payments, phonepe: { getOrderStatus: wrongAmount }, now: () => new Date() }, other.merchantOrderId, 'test')).toBe('amount_mismatch');
+    const wrongAmount = async (): Promise<PhonePeOrderStatus> => ({
+      state: 'COMPLETED',
+      amount: 100,
+      merchantOrderId: other.merchantOrderId,
+    });
+    expect(
+      await confirmPayment(
+        { payments, phonepe: { getOrderStatus: wrongAmount }, now: () => new Date() },
+        other.merchantOrderId,
+        'test',
+      ),
+    ).toBe('amount_mismatch');
     const flagged = (await payments.get(other.id))!;
     expect(flagged.status).toBe('pending');
     expect(flagged.flags).toContain('amount_mismatch');

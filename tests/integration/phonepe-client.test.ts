@@ -19,19 +19,27 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const send = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (req.url === '/v1/oauth/token') {
       oauthCalls += 1;
       const form = new URLSearchParams(Buffer.concat(chunks).toString());
-      if (form.get('client_secret') !== 'secret') return send(401, { code: 'UNAUTHORIZED', message: 'bad client' });
+      if (form.get('client_secret') !== 'secret')
+        return send(401, { code: 'UNAUTHORIZED', message: 'bad client' });
       tokenSerial += 1;
       const token = `t${tokenSerial}`;
       issuedTokens.push(token);
       const now = Math.floor(Date.now() / 1000);
-      return send(200, { access_token: token, token_type: 'O-Bearer', issued_at: now, expires_at: now + tokenLifetime });
+      return send(200, {
+        access_token: token,
+        token_type: 'O-Bearer',
+        issued_at: now,
+        expires_at: now + tokenLifetime,
+      });
     }
     const token = /^O-Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    if (rejectAll || !issuedTokens.includes(token) || rejectTokens.has(token)) return send(401, { code: 'UNAUTHORIZED', message: 'token' });
+    if (rejectAll || !issuedTokens.includes(token) || rejectTokens.has(token))
+      return send(401, { code: 'UNAUTHORIZED', message: 'token' });
     setTimeout(() => send(200, { merchantOrderId: 'RENT_X', state: 'PENDING', amount: 100 }), statusDelayMs);
   });
 });
@@ -43,7 +51,17 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 function client(now: () => number = Date.now, secret = 'secret') {
-  return new PhonePeClient({ oauthBaseUrl: url, pgBaseUrl: url, clientId: 'id', clientSecret: secret, clientVersion: '1', timeoutMs: 500 }, now);
+  return new PhonePeClient(
+    {
+      oauthBaseUrl: url,
+      pgBaseUrl: url,
+      clientId: 'id',
+      clientSecret: secret,
+      clientVersion: '1',
+      timeoutMs: 500,
+    },
+    now,
+  );
 }
 
 describe('PhonePe client OAuth token', () => {
