@@ -1,6 +1,5 @@
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import { stateMachineArn, tableNames } from '../../shared/config/app-config';
+import { startPayoutDependencies } from '../../shared/config/app-config';
 import { ForbiddenError } from '../../shared/errors';
 import { apiHandler } from '../../shared/http/api-handler';
 import { parseParams } from '../../shared/http/middleware';
@@ -8,17 +7,9 @@ import { isAdmin, principalFromEvent } from '../../shared/http/principal';
 import { json } from '../../shared/http/responses';
 import { manualRetry } from '../../shared/payouts/manual-retry';
 import { presentPayoutDetail } from '../../shared/payouts/present';
-import { DynamoDirectoryRepository } from '../../shared/repositories/directory-repository';
 import { documentClient } from '../../shared/repositories/dynamodb';
-import { DynamoPayoutRepository } from '../../shared/repositories/payout-repository';
 
-const deps = {
-  payouts: new DynamoPayoutRepository(documentClient, tableNames.payouts()),
-  directory: new DynamoDirectoryRepository(documentClient, tableNames.directory()),
-  sfn: new SFNClient({}),
-  stateMachineArn: stateMachineArn(),
-  now: () => new Date(),
-};
+const deps = startPayoutDependencies(documentClient);
 const pathSchema = z.object({ id: z.string().min(1).max(64) });
 
 /** POST /api/owner-payouts/{id}/manual_retry/ (admins): failed payouts only (409 otherwise, with why). */

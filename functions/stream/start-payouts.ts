@@ -4,22 +4,13 @@ import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { stateMachineArn, tableNames } from '../../shared/config/app-config';
+import { startPayoutDependencies } from '../../shared/config/app-config';
 import type { Payment } from '../../shared/domain/entities';
 import { logger } from '../../shared/logger';
 import { initiateOwnerPayout } from '../../shared/payouts/start-payout';
-import { DynamoDirectoryRepository } from '../../shared/repositories/directory-repository';
 import { documentClient } from '../../shared/repositories/dynamodb';
-import { DynamoPayoutRepository } from '../../shared/repositories/payout-repository';
 
-const deps = {
-  payouts: new DynamoPayoutRepository(documentClient, tableNames.payouts()),
-  directory: new DynamoDirectoryRepository(documentClient, tableNames.directory()),
-  sfn: new SFNClient({}),
-  stateMachineArn: stateMachineArn(),
-  now: () => new Date(),
-};
+const deps = startPayoutDependencies(documentClient);
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 /**

@@ -272,6 +272,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         filterCriteria: p.FilterCriteria as { Filters: { Pattern: string }[] },
         batchSize: Number(p.BatchSize ?? 100),
         maximumRetryAttempts: Number(p.MaximumRetryAttempts ?? -1),
+        maximumRecordAgeInSeconds: Number(p.MaximumRecordAgeInSeconds ?? -1),
+        functionArn: functionArn(String(p.FunctionName)),
         bisectBatchOnFunctionError: Boolean(p.BisectBatchOnFunctionError),
         reportBatchItemFailures: ((p.FunctionResponseTypes as string[] | undefined) ?? []).includes(
           'ReportBatchItemFailures',

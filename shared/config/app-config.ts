@@ -1,4 +1,8 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { DynamoDirectoryRepository } from '../repositories/directory-repository';
+import { DynamoPayoutRepository } from '../repositories/payout-repository';
 import { CashfreeClient } from '../clients/cashfree-client';
 import { PhonePeClient } from '../clients/phonepe-client';
 import { DEFAULT_PAYOUT_POLICY } from '../domain/payout-policy';
@@ -105,4 +109,15 @@ export function payoutPolicy(): PayoutPolicy {
 
 export function stateMachineArn(): string {
   return readEnv(z.object({ PAYOUT_STATE_MACHINE_ARN: nonEmpty })).PAYOUT_STATE_MACHINE_ARN;
+}
+
+/** What starting a payout run needs (the payout starter and manual retry). */
+export function startPayoutDependencies(documentClient: DynamoDBDocumentClient) {
+  return {
+    payouts: new DynamoPayoutRepository(documentClient, tableNames.payouts()),
+    directory: new DynamoDirectoryRepository(documentClient, tableNames.directory()),
+    sfn: new SFNClient({}),
+    stateMachineArn: stateMachineArn(),
+    now: () => new Date(),
+  };
 }

@@ -1,5 +1,6 @@
 import type { Payment } from '../domain/entities';
-import { merchantOrderIdFor, newId } from '../domain/ids';
+import { newId } from '../domain/ids';
+import { pendingPayment } from './new-payment';
 import type { PhonePeClient } from '../clients/phonepe-client';
 import { PhonePeApiError, PhonePeUnavailableError } from '../clients/phonepe-client';
 import { ConflictError, HttpError, NotFoundError } from '../errors';
@@ -48,7 +49,7 @@ export async function createRentPayment(
 
   const now = deps.now().toISOString();
   const id = newId();
-  const payment: Payment = {
+  const payment = pendingPayment({
     id,
     tenantId: tenant.id,
     unitId: unit.id,
@@ -56,19 +57,8 @@ export async function createRentPayment(
     ownerId: unit.ownerId,
     period: input.period,
     amountPaise: unit.rentPaise,
-    status: 'pending',
-    merchantOrderId: merchantOrderIdFor(id),
-    phonepeOrderId: null,
-    checkoutUrl: null,
-    expiresAt: null,
-    phonepeTransactionId: null,
-    paymentMode: null,
-    flags: [],
-    createdAt: now,
-    updatedAt: now,
-    completedAt: null,
-    version: 1,
-  };
+    now,
+  });
   const claim = await deps.payments.create(payment);
   if (!claim.created) {
     const holder = await deps.payments.get(claim.existingPaymentId);

@@ -11,8 +11,8 @@ import autocannon from 'autocannon';
 import { seedDemo, DEMO } from '../../infra/local/demo';
 import { startLocalStack } from '../../infra/local/stack';
 import { PhonePeClient } from '../../shared/clients/phonepe-client';
-import type { Payment } from '../../shared/domain/entities';
-import { merchantOrderIdFor, newId } from '../../shared/domain/ids';
+import { pendingPayment } from '../../shared/payments/new-payment';
+import { newId } from '../../shared/domain/ids';
 import { expectedAuthorization } from '../../shared/payments/phonepe-webhook';
 import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
 
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < PAYMENTS; i += 1) {
       const id = newId();
       const now = new Date().toISOString();
-      const payment: Payment = {
+      const payment = pendingPayment({
         id,
         tenantId: DEMO.tenantId,
         unitId: `${DEMO.unitId}-${i}`,
@@ -90,19 +90,8 @@ async function main(): Promise<void> {
         ownerId: DEMO.ownerId,
         period: '2030-01',
         amountPaise: DEMO.rentPaise,
-        status: 'pending',
-        merchantOrderId: merchantOrderIdFor(id),
-        phonepeOrderId: null,
-        checkoutUrl: null,
-        expiresAt: null,
-        phonepeTransactionId: null,
-        paymentMode: null,
-        flags: [],
-        createdAt: now,
-        updatedAt: now,
-        completedAt: null,
-        version: 1,
-      };
+        now,
+      });
       await payments.create(payment);
       await phonepe.createPayment({
         merchantOrderId: payment.merchantOrderId,

@@ -1,6 +1,7 @@
 import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
-import type { OwnerPayout, Payment } from '../../shared/domain/entities';
-import { merchantOrderIdFor, newId } from '../../shared/domain/ids';
+import type { OwnerPayout } from '../../shared/domain/entities';
+import { pendingPayment } from '../../shared/payments/new-payment';
+import { newId } from '../../shared/domain/ids';
 import { paise } from '../../shared/domain/money';
 import type { OwnerPaymentDetails } from '../../shared/domain/payment-details';
 import { DynamoDirectoryRepository } from '../../shared/repositories/directory-repository';
@@ -65,26 +66,18 @@ export async function completedPaymentFor(
     createdAt: now,
   });
   const id = newId();
-  const payment: Payment = {
-    id,
-    tenantId,
-    unitId,
-    propertyId: newId(),
-    ownerId,
-    period: '2030-01',
-    amountPaise: paise(rentPaise),
-    status: 'pending',
-    merchantOrderId: merchantOrderIdFor(id),
-    phonepeOrderId: null,
+  const payment = {
+    ...pendingPayment({
+      id,
+      tenantId,
+      unitId,
+      propertyId: newId(),
+      ownerId,
+      period: '2030-01',
+      amountPaise: paise(rentPaise),
+      now,
+    }),
     checkoutUrl: 'x',
-    expiresAt: null,
-    phonepeTransactionId: null,
-    paymentMode: null,
-    flags: [],
-    createdAt: now,
-    updatedAt: now,
-    completedAt: null,
-    version: 1,
   };
   await payments.create(payment);
   await payments.save({ ...payment, status: 'completed', completedAt: now }, 1);

@@ -137,7 +137,7 @@ async function portTaken(port: number): Promise<boolean> {
  * Whether the process `pid` is the one listening on `port`, from /proc (Linux). Without this, a java that
  * failed to bind would look ready whenever someone else's server answers on that port. 'unknown' elsewhere.
  */
-function listenerOwner(pid: number, port: number): 'ours' | 'other' | 'none' | 'unknown' {
+export function listenerOwner(pid: number, port: number): 'ours' | 'other' | 'none' | 'unknown' {
   const tables = ['/proc/net/tcp', '/proc/net/tcp6'].filter((f) => existsSync(f));
   if (tables.length === 0) return 'unknown';
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');

@@ -32,6 +32,8 @@ export class LambdaFunctionError extends Error {
 interface Container {
   worker: Worker;
   busy: boolean;
+  /** Resolves when the module has loaded (the init phase), rejects if it failed to. */
+  ready: Promise<void>;
 }
 
 interface Pending {
@@ -68,7 +70,14 @@ export class LocalLambda {
         region: this.options.region,
       },
     });
-    const container: Container = { worker, busy: false };
+    let markReady: () => void = () => undefined;
+    let failInit: (error: Error) => void = () => undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failInit = reject;
+    });
+    ready.catch(() => undefined);
+    const container: Container = { worker, busy: false, ready };
     for (const stream of [worker.stdout, worker.stderr]) {
       const lines = createInterface({ input: stream });
       lines.on('line', (line) => this.options.onLog?.(line, this.options.functionName));
@@ -76,11 +85,18 @@ export class LocalLambda {
     worker.on(
       'message',
       (msg: {
+        type?: 'ready' | 'init-error';
         id: number;
         ok: boolean;
         result?: unknown;
         error?: { name: string; message: string; stack?: string };
       }) => {
+        if (msg.type === 'ready') return markReady();
+        if (msg.type === 'init-error') {
+          failInit(new LambdaFunctionError('Runtime.ImportModuleError', msg.error?.message ?? 'init failed'));
+          void worker.terminate();
+          return;
+        }
         const p = this.pending.get(msg.id);
         if (!p) return;
         this.pending.delete(msg.id);
@@ -97,7 +113,10 @@ export class LocalLambda {
           );
       },
     );
-    worker.on('error', (error) => this.crash(container, error));
+    worker.on('error', (error) => {
+      failInit(error);
+      this.crash(container, error);
+    });
     worker.on('exit', () =>
       this.crash(container, new LambdaFunctionError('Runtime.ExitError', `${this.name} container exited`)),
     );
@@ -145,6 +164,13 @@ export class LocalLambda {
 
   public async invoke(event: unknown): Promise<unknown> {
     const container = await this.acquire();
+    // Init time (loading the module) is not part of the function's timeout, as on Lambda.
+    try {
+      await container.ready;
+    } catch (error) {
+      this.release(container);
+      throw error;
+    }
     const id = this.nextId++;
     const timeoutMs = this.options.timeoutSeconds * 1000;
     return new Promise((resolve, reject) => {

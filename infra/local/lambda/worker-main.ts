@@ -51,6 +51,17 @@ function contextFor(id: number, deadline: number): Context {
   };
 }
 
+// The init phase: load the module (its top level is the function's cold start) before any invocation, and
+// say so, because Lambda does not count init time against the function's timeout.
+loadHandler().then(
+  () => port.postMessage({ type: 'ready' }),
+  (error: unknown) =>
+    port.postMessage({
+      type: 'init-error',
+      error: { name: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) },
+    }),
+);
+
 port.on('message', (message: InvokeMessage) => {
   void (async () => {
     try {
