@@ -16,6 +16,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/api/payments/', fn: 'createPayment', auth: 'jwt' },
   { method: 'GET', path: '/api/payments/{id}/', fn: 'getPayment', auth: 'jwt' },
   { method: 'GET', path: '/api/owner-payouts/{id}/', fn: 'getOwnerPayout', auth: 'jwt' },
+  { method: 'GET', path: '/api/owner-payouts/{id}/check_status/', fn: 'checkPayoutStatus', auth: 'jwt' },
   { method: 'POST', path: '/api/owner-payouts/{id}/manual_retry/', fn: 'manualRetry', auth: 'jwt' },
   { method: 'POST', path: '/api/webhooks/phonepe/', fn: 'phonepeWebhook', auth: 'none' },
   { method: 'POST', path: '/api/webhooks/cashfree/', fn: 'cashfreeWebhook', auth: 'none' },

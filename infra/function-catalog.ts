@@ -64,6 +64,14 @@ export const FUNCTIONS = {
     memoryMb: 512,
     needs: ['payouts', 'cashfree', 'payoutPolicy'],
   },
+  checkPayoutStatus: {
+    service: 'check-payout-status',
+    entry: 'functions/http/check-payout-status.ts',
+    description: 'GET /api/owner-payouts/{id}/check_status/: ask Cashfree, apply the status',
+    timeoutSeconds: 15,
+    memoryMb: 512,
+    needs: ['payouts', 'cashfree', 'payoutPolicy'],
+  },
   manualRetry: {
     service: 'manual-retry',
     entry: 'functions/http/manual-retry.ts',

@@ -414,3 +414,32 @@ describe('Cashfree webhook endpoint', () => {
     expect((await post(unknown, sign(unknown))).status).toBe(200);
   });
 });
+
+describe('check_status', () => {
+  it('asks Cashfree and applies the answer; owners see only their own; one check per window', async () => {
+    const { paymentId, ownerId } = await completedPaymentFor(stack, bank('000000000008'));
+    const payout = await payoutReaching(stack, paymentId, ['processing']);
+    await eventually(async () => ((await sandbox.transfersOf(payout.id)).length === 1 ? true : null));
+    const [transfer] = await sandbox.transfersOf(payout.id);
+    // Cashfree moves it on (approval given, then paid) before any webhook or poll has told us.
+    const base = stack.urls.cashfree.replace(/\/payout$/, '');
+    await sandbox.faults({ dropWebhooks: 5 });
+    await fetch(`${base}/_sandbox/transfers/${transfer!.transfer_id}/advance`, { method: 'POST' });
+    const owner = await stack.issuer.issue({ role: 'owner', sub: 'o', ownerId });
+    const stranger = await stack.issuer.issue({ role: 'owner', sub: 's', ownerId: newId() });
+    expect(
+      (await stack.api(`/api/owner-payouts/${payout.id}/check_status/`, { token: stranger })).status,
+    ).toBe(404);
+    const checked = await stack.api(`/api/owner-payouts/${payout.id}/check_status/`, { token: owner });
+    expect(checked.status).toBe(200);
+    expect(checked.body).toMatchObject({
+      id: payout.id,
+      status: 'completed',
+      cashfree_transfer_id: transfer!.transfer_id,
+    });
+    expect(checked.body.cashfree_utr).toEqual(expect.any(String));
+    const again = await stack.api(`/api/owner-payouts/${payout.id}/check_status/`, { token: owner });
+    expect(again.status).toBe(429);
+    await sandbox.faults({ dropWebhooks: 0 });
+  });
+});
