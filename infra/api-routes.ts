@@ -15,7 +15,10 @@ export interface ApiRoute {
 export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/api/payments/', fn: 'createPayment', auth: 'jwt' },
   { method: 'GET', path: '/api/payments/{id}/', fn: 'getPayment', auth: 'jwt' },
+  { method: 'GET', path: '/api/owner-payouts/', fn: 'listOwnerPayouts', auth: 'jwt' },
+  { method: 'GET', path: '/api/owner-payouts/export.csv', fn: 'exportPayouts', auth: 'jwt' },
   { method: 'GET', path: '/api/owner-payouts/{id}/', fn: 'getOwnerPayout', auth: 'jwt' },
+  { method: 'GET', path: '/api/admin/payouts/summary/', fn: 'payoutSummary', auth: 'jwt' },
   { method: 'GET', path: '/api/owner-payouts/{id}/check_status/', fn: 'checkPayoutStatus', auth: 'jwt' },
   { method: 'POST', path: '/api/owner-payouts/{id}/manual_retry/', fn: 'manualRetry', auth: 'jwt' },
   { method: 'POST', path: '/api/webhooks/phonepe/', fn: 'phonepeWebhook', auth: 'none' },

@@ -35,6 +35,12 @@ export class StatefulStack extends Stack {
     } as const;
 
     this.directoryTable = new dynamodb.Table(this, 'DirectoryTable', tableDefaults);
+    this.directoryTable.addGlobalSecondaryIndex({
+      indexName: 'byName',
+      partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
 
     this.paymentsTable = new dynamodb.Table(this, 'PaymentsTable', {
       ...tableDefaults,
@@ -57,6 +63,16 @@ export class StatefulStack extends Stack {
       indexName: 'byStatus',
       partitionKey: { name: 'gsi2pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'gsi2sk', type: dynamodb.AttributeType.STRING },
+    });
+    this.payoutsTable.addGlobalSecondaryIndex({
+      indexName: 'byOwnerStatus',
+      partitionKey: { name: 'gsi3pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'gsi3sk', type: dynamodb.AttributeType.STRING },
+    });
+    this.payoutsTable.addGlobalSecondaryIndex({
+      indexName: 'byMonth',
+      partitionKey: { name: 'gsi4pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'gsi4sk', type: dynamodb.AttributeType.STRING },
     });
 
     const dlq = (name: string) =>

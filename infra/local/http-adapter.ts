@@ -87,14 +87,18 @@ export async function startHttpAdapter(
         return res.end(html);
       }
       const candidates = compiled.filter((c) => c.pattern.test(url.pathname));
-      const match = candidates.find((c) => c.route.method === method);
+      // Like API Gateway, a static route wins over one with path parameters (export.csv over {id}).
+      const match = candidates
+        .filter((c) => c.route.method === method)
+        .sort((a, b) => a.params.length - b.params.length)[0];
       if (!match) return send(res, 404, { message: 'Not Found' });
       const values = match.pattern.exec(url.pathname)?.slice(1) ?? [];
       const pathParameters = Object.fromEntries(
         match.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')]),
       );
 
-      const headers: Record<string, string> = {};
+      // API Gateway sets x-forwarded-proto; locally the scheme is plain http.
+      const headers: Record<string, string> = { 'x-forwarded-proto': 'http' };
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
       }

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Owner, Property, Tenant, Unit } from '../domain/entities';
 import type { DocumentClient } from './dynamodb';
 import { keys } from './keys';
@@ -13,13 +13,14 @@ export interface DirectoryRepository {
   putProperty(property: Property): Promise<void>;
   putUnit(unit: Unit): Promise<void>;
   putTenant(tenant: Tenant): Promise<void>;
+  findOwnerIdsByName(prefix: string, limit: number): Promise<string[]>;
 }
 
 type Stored<T> = T & { pk: string; sk: string; entity: string };
 
 function strip<T>(item: Record<string, unknown> | undefined): T | null {
   if (!item) return null;
-  const { pk: _pk, sk: _sk, entity: _entity, ...rest } = item;
+  const { pk: _pk, sk: _sk, entity: _entity, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
   return rest as T;
 }
 
@@ -51,7 +52,21 @@ export class DynamoDirectoryRepository implements DirectoryRepository {
     return this.get<Tenant>(keys.tenant(id));
   }
   public putOwner(owner: Owner): Promise<void> {
-    return this.put({ ...owner, ...keys.owner(owner.id), entity: 'owner' });
+    return this.put({ ...owner, ...keys.owner(owner.id), ...keys.ownerNameIndex(owner), entity: 'owner' });
+  }
+
+  /** Ids of owners whose name starts with `prefix`, case-insensitively (GSI byName, keys only), at most `limit`. */
+  public async findOwnerIdsByName(prefix: string, limit: number): Promise<string[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byName',
+        KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': 'OWNER_NAME', ':prefix': prefix.trim().toLowerCase() },
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((i) => String(i.gsi1sk).split('#').pop() ?? '').filter((id) => id !== '');
   }
   public putProperty(property: Property): Promise<void> {
     return this.put({ ...property, ...keys.property(property.id), entity: 'property' });

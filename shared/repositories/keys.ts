@@ -13,6 +13,11 @@
  *   - the payout of a payment (one, enforced) ....... pk = PAYMENT#<paymentId>, sk = PAYOUT
  *   - an owner's payouts, newest first .............. GSI byOwner: gsi1pk = OWNER#<ownerId>, gsi1sk = initiatedAt#id
  *   - payouts in a status, newest first ............. GSI byStatus: gsi2pk = PAYOUT_STATUS#<status>, gsi2sk = initiatedAt#id
+ *   - an owner's payouts in a status ................ GSI byOwnerStatus: gsi3pk = OWNER#<ownerId>#STATUS#<status>, gsi3sk = same
+ *   - all payouts, newest first (admins) ............ GSI byMonth: gsi4pk = PAYOUT_MONTH#<YYYY-MM>, gsi4sk = same, months walked backwards
+ *   - a date range on initiated_at .................. key condition on any of the sort keys above (BETWEEN)
+ *  directory table
+ *   - owners by name prefix, case-insensitive ....... GSI byName: gsi1pk = OWNER_NAME, gsi1sk = lower(name)#id
  */
 export const keys = {
   owner: (id: string) => ({ pk: `OWNER#${id}`, sk: 'OWNER' }),
@@ -35,5 +40,15 @@ export const keys = {
     gsi1sk: `${p.initiatedAt}#${p.id}`,
     gsi2pk: `PAYOUT_STATUS#${p.status}`,
     gsi2sk: `${p.initiatedAt}#${p.id}`,
+    gsi3pk: `OWNER#${p.ownerId}#STATUS#${p.status}`,
+    gsi3sk: `${p.initiatedAt}#${p.id}`,
+    gsi4pk: `PAYOUT_MONTH#${p.initiatedAt.slice(0, 7)}`,
+    gsi4sk: `${p.initiatedAt}#${p.id}`,
+  }),
+  /** The position of a payout in every list: all payout indexes sort by this one key. */
+  payoutSortKey: (p: { id: string; initiatedAt: string }) => `${p.initiatedAt}#${p.id}`,
+  ownerNameIndex: (o: { id: string; name: string }) => ({
+    gsi1pk: 'OWNER_NAME',
+    gsi1sk: `${o.name.trim().toLowerCase()}#${o.id}`,
   }),
 } as const;

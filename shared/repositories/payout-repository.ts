@@ -26,7 +26,20 @@ function toItem(payout: OwnerPayout): Record<string, unknown> {
 
 function fromItem(item: Record<string, unknown> | undefined): OwnerPayout | null {
   if (!item) return null;
-  const { pk: _pk, sk: _sk, entity: _e, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...rest } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    entity: _e,
+    gsi1pk: _a,
+    gsi1sk: _b,
+    gsi2pk: _c,
+    gsi2sk: _d,
+    gsi3pk: _e3,
+    gsi3sk: _f,
+    gsi4pk: _g,
+    gsi4sk: _h,
+    ...rest
+  } = item;
   return rest as unknown as OwnerPayout;
 }
 
