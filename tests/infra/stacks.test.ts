@@ -35,11 +35,15 @@ describe('stateful stack', () => {
     });
   });
 
-  it('indexes payouts by owner and by status', () => {
+  it('indexes payouts by owner, status, owner+status and month, and owners by name', () => {
+    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: ['byOwner', 'byStatus', 'byOwnerStatus', 'byMonth'].map((name) =>
+        Match.objectLike({ IndexName: name }),
+      ),
+    });
     stateful.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: [
-        Match.objectLike({ IndexName: 'byOwner' }),
-        Match.objectLike({ IndexName: 'byStatus' }),
+        Match.objectLike({ IndexName: 'byName', Projection: { ProjectionType: 'KEYS_ONLY' } }),
       ],
     });
   });
