@@ -11,7 +11,8 @@ export type Needs =
   | 'cashfree'
   | 'paymentConfig'
   | 'stateMachine'
-  | 'payoutPolicy';
+  | 'payoutPolicy'
+  | 'paymentDetailsKey';
 
 export interface FunctionSpec {
   /** Also the POWERTOOLS_SERVICE_NAME and the stem of the function's logical id. */
@@ -31,6 +32,14 @@ export const FUNCTIONS = {
     timeoutSeconds: 15,
     memoryMb: 512,
     needs: ['directory', 'payments', 'phonepe', 'paymentConfig'],
+  },
+  ownerPaymentDetails: {
+    service: 'owner-payment-details',
+    entry: 'functions/http/owner-payment-details.ts',
+    description: 'GET/PUT /api/owners/me/payment-details/ (owners), history',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    needs: ['paymentDetailsKey', 'directory'],
   },
   getPayment: {
     service: 'get-payment',
@@ -102,7 +111,7 @@ export const FUNCTIONS = {
     description: 'POST /api/owner-payouts/{id}/manual_retry/ (admins)',
     timeoutSeconds: 15,
     memoryMb: 512,
-    needs: ['directory', 'payouts', 'stateMachine'],
+    needs: ['paymentDetailsKey', 'directory', 'payouts', 'stateMachine'],
   },
   confirmPayments: {
     service: 'confirm-payments',
@@ -126,7 +135,7 @@ export const FUNCTIONS = {
     description: 'Payments stream: payment completed -> OwnerPayout + workflow execution',
     timeoutSeconds: 60,
     memoryMb: 512,
-    needs: ['directory', 'payouts', 'stateMachine'],
+    needs: ['paymentDetailsKey', 'directory', 'payouts', 'stateMachine'],
   },
   validatePayout: {
     service: 'payout-validate',
@@ -134,7 +143,7 @@ export const FUNCTIONS = {
     description: 'Payout workflow: validate the owner payment details',
     timeoutSeconds: 20,
     memoryMb: 512,
-    needs: ['directory', 'payouts', 'cashfree', 'payoutPolicy'],
+    needs: ['paymentDetailsKey', 'directory', 'payouts', 'cashfree', 'payoutPolicy'],
   },
   submitTransfer: {
     service: 'payout-submit-transfer',
@@ -142,7 +151,7 @@ export const FUNCTIONS = {
     description: 'Payout workflow: Cashfree POST /transfers (asks first when the outcome is unknown)',
     timeoutSeconds: 60,
     memoryMb: 512,
-    needs: ['directory', 'payouts', 'cashfree', 'payoutPolicy'],
+    needs: ['paymentDetailsKey', 'directory', 'payouts', 'cashfree', 'payoutPolicy'],
   },
   checkTransfer: {
     service: 'payout-check-transfer',
@@ -150,7 +159,7 @@ export const FUNCTIONS = {
     description: 'Payout workflow: Cashfree GET /transfers?transfer_id= and the status transition',
     timeoutSeconds: 30,
     memoryMb: 512,
-    needs: ['directory', 'payouts', 'cashfree', 'payoutPolicy'],
+    needs: ['paymentDetailsKey', 'directory', 'payouts', 'cashfree', 'payoutPolicy'],
   },
 } as const satisfies Record<string, FunctionSpec>;
 

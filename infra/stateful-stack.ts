@@ -18,6 +18,7 @@ export class StatefulStack extends Stack {
   public readonly confirmPaymentsDlq: sqs.Queue;
   public readonly phonepeSecret: secretsmanager.Secret;
   public readonly cashfreeSecret: secretsmanager.Secret;
+  public readonly paymentDetailsKey: secretsmanager.Secret;
   public readonly userPool: cognito.UserPool;
   public readonly userPoolClient: cognito.UserPoolClient;
 
@@ -104,6 +105,19 @@ export class StatefulStack extends Stack {
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ clientId: 'SET_ME' }),
         generateStringKey: 'clientSecret',
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Encrypts owners' bank account numbers at rest (AES-256-GCM in the application); keyId names the key so a
+    // rotation can keep old values readable.
+    this.paymentDetailsKey = new secretsmanager.Secret(this, 'PaymentDetailsKey', {
+      description: 'Key for owner account numbers: {key, keyId}',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ keyId: 'k1' }),
+        generateStringKey: 'key',
+        passwordLength: 64,
+        excludePunctuation: true,
       },
       removalPolicy: RemovalPolicy.RETAIN,
     });

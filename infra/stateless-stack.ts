@@ -132,6 +132,10 @@ export class StatelessStack extends Stack {
             fn.addEnvironment('CASHFREE_BASE_URL', endpoints.cashfreeBaseUrl);
             stateful.cashfreeSecret.grantRead(fn);
             break;
+          case 'paymentDetailsKey':
+            fn.addEnvironment('PAYMENT_DETAILS_KEY_SECRET_ARN', stateful.paymentDetailsKey.secretArn);
+            stateful.paymentDetailsKey.grantRead(fn);
+            break;
           case 'paymentConfig':
             fn.addEnvironment('PAYMENT_REDIRECT_URL', endpoints.paymentRedirectUrl);
             fn.addEnvironment('PAYMENT_ORDER_EXPIRY_SECONDS', '1200');

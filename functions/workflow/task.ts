@@ -1,6 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { cashfreeClientFactory, payoutPolicy, tableNames } from '../../shared/config/app-config';
+import {
+  cashfreeClientFactory,
+  paymentDetailsCipher,
+  payoutPolicy,
+  tableNames,
+} from '../../shared/config/app-config';
 import { logger } from '../../shared/logger';
 import type { WorkflowDeps } from '../../shared/payouts/workflow-tasks';
 import { workflowStateSchema } from '../../shared/payouts/workflow-state';
@@ -24,7 +29,7 @@ export function workflowTask(task: (deps: WorkflowDeps, state: WorkflowState) =>
   const cashfree = cashfreeClientFactory();
   const base = {
     payouts: new DynamoPayoutRepository(documentClient, tableNames.payouts()),
-    directory: new DynamoDirectoryRepository(documentClient, tableNames.directory()),
+    directory: new DynamoDirectoryRepository(documentClient, tableNames.directory(), paymentDetailsCipher),
     policy: payoutPolicy(),
     now: () => new Date(),
   };

@@ -17,6 +17,7 @@ export const localCredentialsSchema = z.object({
     webhookPassword: z.string().regex(/^(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9]{8,20}$/),
   }),
   cashfree: z.object({ clientId: z.string(), clientSecret: z.string() }),
+  paymentDetailsKey: z.object({ key: z.string().min(32), keyId: z.string() }),
 });
 export type LocalCredentials = z.infer<typeof localCredentialsSchema>;
 
@@ -35,13 +36,21 @@ export function generateCredentials(): LocalCredentials {
       webhookPassword: `pw${token(6)}9`,
     },
     cashfree: { clientId: `LOCAL_CF_${token(6)}`, clientSecret: `local_secret_${token(16)}` },
+    paymentDetailsKey: { key: token(32), keyId: 'local-1' },
   };
 }
 
 export function loadOrCreateCredentials(file: string): LocalCredentials {
   if (existsSync(file)) {
-    const parsed = localCredentialsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const parsed = localCredentialsSchema.safeParse(saved);
     if (parsed.success) return parsed.data;
+    // A file from an older version keeps its credentials and gains what it lacks.
+    const merged = localCredentialsSchema.safeParse({ ...generateCredentials(), ...saved });
+    if (merged.success) {
+      writeFileSync(file, JSON.stringify(merged.data, null, 2), { mode: 0o600 });
+      return merged.data;
+    }
   }
   const fresh = generateCredentials();
   mkdirSync(dirname(file), { recursive: true });

@@ -1,6 +1,5 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { paise } from '../../shared/domain/money';
-import { DynamoDirectoryRepository } from '../../shared/repositories/directory-repository';
+import type { DirectoryRepository } from '../../shared/repositories/directory-repository';
 import { DynamoPayoutRepository } from '../../shared/repositories/payout-repository';
 import type { LocalStack } from './stack';
 
@@ -16,8 +15,7 @@ export const DEMO = {
   rentPaise: paise(1_500_000),
 } as const;
 
-export async function seedDemo(client: DynamoDBDocumentClient, tableName: string): Promise<void> {
-  const directory = new DynamoDirectoryRepository(client, tableName);
+export async function seedDemo(directory: DirectoryRepository): Promise<void> {
   const now = new Date().toISOString();
   if (!(await directory.getOwner(DEMO.ownerId))) {
     await directory.putOwner({
@@ -115,7 +113,7 @@ export async function runDemo(
   timeoutMs = 60_000,
 ): Promise<{ payoutId: string; paymentId: string; utr: string; ms: number }> {
   const started = Date.now();
-  await seedDemo(stack.documentClient, stack.tables.directory);
+  await seedDemo(stack.directory);
   const tokens = await demoTokens(stack);
   const api = stack.urls.http;
 

@@ -8,6 +8,8 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { AccountCipher } from '../../shared/domain/account-cipher';
+import { DynamoDirectoryRepository } from '../../shared/repositories/directory-repository';
 import { API_ROUTES } from '../api-routes';
 import { FUNCTIONS, functionByService } from '../function-catalog';
 import type { FunctionKey } from '../function-catalog';
@@ -64,6 +66,8 @@ export interface LocalStack {
   tables: { directory: string; payments: string; payouts: string };
   stateMachineArn: string;
   documentClient: DynamoDBDocumentClient;
+  /** The directory, able to read and write account numbers with the local payment-details key. */
+  directory: DynamoDirectoryRepository;
   sfn: SFNClient;
   functions: Record<FunctionKey, LocalLambda>;
   close(): Promise<void>;
@@ -89,6 +93,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     const credentials = loadOrCreateCredentials(join(dataDir, 'credentials.json'));
+    const cipher = new AccountCipher(credentials.paymentDetailsKey.key, credentials.paymentDetailsKey.keyId);
     const issuer = await LocalIssuer.open(join(dataDir, 'auth'));
     const synth = synthesizeTemplates(join(dataDir, 'cdk.out'));
 
@@ -213,6 +218,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         delete localEnv.CASHFREE_SECRET_ARN;
         localEnv.CASHFREE_SECRET_JSON = JSON.stringify(credentials.cashfree);
         localEnv.CASHFREE_BASE_URL = cashfree.url;
+      }
+      if (localEnv.PAYMENT_DETAILS_KEY_SECRET_ARN) {
+        delete localEnv.PAYMENT_DETAILS_KEY_SECRET_ARN;
+        localEnv.PAYMENT_DETAILS_KEY_SECRET_JSON = JSON.stringify(credentials.paymentDetailsKey);
       }
       if (localEnv.PAYMENT_REDIRECT_URL) localEnv.PAYMENT_REDIRECT_URL = `${httpUrl}/payment-complete`;
       const lambda = new LocalLambda({
@@ -360,6 +369,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       stateMachineArn,
       documentClient,
+      directory: new DynamoDirectoryRepository(documentClient, tableOf('DirectoryTable'), async () => cipher),
       sfn: new SFNClient({ ...awsConfig, endpoint: sfnUrl }),
       functions,
       close,

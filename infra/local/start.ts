@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     },
   });
   console.log(`Ready in ${Date.now() - started} ms.`);
-  await seedDemo(stack.documentClient, stack.tables.directory);
+  await seedDemo(stack.directory);
   const tokens = await demoTokens(stack);
   console.log(`
   HTTP API            ${stack.urls.http}

@@ -5,6 +5,7 @@ import { DynamoDirectoryRepository } from '../repositories/directory-repository'
 import { DynamoPayoutRepository } from '../repositories/payout-repository';
 import { CashfreeClient } from '../clients/cashfree-client';
 import { PhonePeClient } from '../clients/phonepe-client';
+import { AccountCipher } from '../domain/account-cipher';
 import { DEFAULT_PAYOUT_POLICY } from '../domain/payout-policy';
 import type { PayoutPolicy } from '../domain/payout-policy';
 import { nonEmpty, positiveInt, readEnv, urlVar } from './env';
@@ -46,6 +47,13 @@ export function once<T>(make: () => Promise<T>): () => Promise<T> {
 
 export const phonePeSecret = once(() => loadSecret('PHONEPE', phonePeSecretSchema));
 export const cashfreeSecret = once(() => loadSecret('CASHFREE', cashfreeSecretSchema));
+
+export const paymentDetailsKeySchema = z.object({ key: z.string().min(32), keyId: nonEmpty });
+/** The key that encrypts owners' account numbers (shared/domain/account-cipher.ts). */
+export const paymentDetailsCipher = once(async () => {
+  const secret = await loadSecret('PAYMENT_DETAILS_KEY', paymentDetailsKeySchema);
+  return new AccountCipher(secret.key, secret.keyId);
+});
 
 export function phonePeClientFactory(): () => Promise<PhonePeClient> {
   const env = readEnv(
@@ -115,7 +123,7 @@ export function stateMachineArn(): string {
 export function startPayoutDependencies(documentClient: DynamoDBDocumentClient) {
   return {
     payouts: new DynamoPayoutRepository(documentClient, tableNames.payouts()),
-    directory: new DynamoDirectoryRepository(documentClient, tableNames.directory()),
+    directory: new DynamoDirectoryRepository(documentClient, tableNames.directory(), paymentDetailsCipher),
     sfn: new SFNClient({}),
     stateMachineArn: stateMachineArn(),
     now: () => new Date(),

@@ -1,5 +1,11 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { AccountCipher } from '../domain/account-cipher';
 import type { Owner, Property, Tenant, Unit } from '../domain/entities';
+import { newId } from '../domain/ids';
+import { maskAccountNumber } from '../domain/payment-details';
+import type { OwnerPaymentDetails } from '../domain/payment-details';
+import { ConfigError, ConflictError, NotFoundError } from '../errors';
+import { isConditionalCheckFailure, cancellationCodes } from './dynamodb';
 import type { DocumentClient } from './dynamodb';
 import { keys } from './keys';
 
@@ -14,7 +20,50 @@ export interface DirectoryRepository {
   putUnit(unit: Unit): Promise<void>;
   putTenant(tenant: Tenant): Promise<void>;
   findOwnerIdsByName(prefix: string, limit: number): Promise<string[]>;
+  /** Replaces an owner's payment details and keeps the change (who, when, old and new, masked). */
+  updatePaymentDetails(
+    ownerId: string,
+    details: OwnerPaymentDetails,
+    actor: string,
+    at: string,
+  ): Promise<Owner>;
+  paymentDetailsHistory(ownerId: string, limit: number): Promise<PaymentDetailsChange[]>;
 }
+
+export interface MaskedPaymentDetails {
+  payment_method: string | null;
+  bank_name: string;
+  account_number: string;
+  ifsc_code: string;
+  upi_id: string;
+}
+
+export interface PaymentDetailsChange {
+  changedBy: string;
+  changedAt: string;
+  old: MaskedPaymentDetails | null;
+  new: MaskedPaymentDetails;
+}
+
+export function maskPaymentDetails(d: OwnerPaymentDetails | null): MaskedPaymentDetails | null {
+  if (!d) return null;
+  return {
+    payment_method: d.paymentMethod,
+    bank_name: d.bankName,
+    account_number: d.accountNumber ? maskAccountNumber(d.accountNumber) : '',
+    ifsc_code: d.ifscCode,
+    upi_id: d.upiId,
+  };
+}
+
+/** How payment details are stored: the account number only encrypted, with its last four digits beside it. */
+interface StoredPaymentDetails extends Omit<OwnerPaymentDetails, 'accountNumber'> {
+  accountNumber: '';
+  accountNumberEncrypted: string | null;
+  accountLast4: string;
+}
+
+type CipherProvider = () => Promise<AccountCipher>;
 
 type Stored<T> = T & { pk: string; sk: string; entity: string };
 
@@ -25,10 +74,44 @@ function strip<T>(item: Record<string, unknown> | undefined): T | null {
 }
 
 export class DynamoDirectoryRepository implements DirectoryRepository {
+  /**
+   * `cipher` is needed only where account numbers are read or written (the payout workflow, the payment-details
+   * API, seeding); without it, such a read or write fails rather than exposing or storing a plain number.
+   */
   public constructor(
     private readonly client: DocumentClient,
     private readonly tableName: string,
+    private readonly cipher: CipherProvider | null = null,
   ) {}
+
+  private async requireCipher(): Promise<AccountCipher> {
+    if (!this.cipher)
+      throw new ConfigError(
+        'Account numbers need the payment-details key, which this repository was not given',
+      );
+    return this.cipher();
+  }
+
+  private async sealDetails(d: OwnerPaymentDetails | null): Promise<StoredPaymentDetails | null> {
+    if (!d) return null;
+    const account = d.accountNumber.trim();
+    return {
+      ...d,
+      accountNumber: '',
+      accountNumberEncrypted: account ? (await this.requireCipher()).encrypt(account) : null,
+      accountLast4: account.slice(-4),
+    };
+  }
+
+  private async openDetails(
+    stored: StoredPaymentDetails | OwnerPaymentDetails | null | undefined,
+  ): Promise<OwnerPaymentDetails | null> {
+    if (!stored) return null;
+    const { accountNumberEncrypted, accountLast4: _l4, ...rest } = stored as StoredPaymentDetails;
+    // Details written before encryption (none in production) keep their number as they were.
+    if (!accountNumberEncrypted) return { ...rest, accountNumber: rest.accountNumber ?? '' };
+    return { ...rest, accountNumber: (await this.requireCipher()).decrypt(accountNumberEncrypted) };
+  }
 
   private async get<T>(key: { pk: string; sk: string }): Promise<T | null> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key }));
@@ -39,8 +122,10 @@ export class DynamoDirectoryRepository implements DirectoryRepository {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
-  public getOwner(id: string): Promise<Owner | null> {
-    return this.get<Owner>(keys.owner(id));
+  public async getOwner(id: string): Promise<Owner | null> {
+    const owner = await this.get<Owner>(keys.owner(id));
+    if (!owner) return null;
+    return { ...owner, paymentDetails: await this.openDetails(owner.paymentDetails) };
   }
   public getProperty(id: string): Promise<Property | null> {
     return this.get<Property>(keys.property(id));
@@ -51,8 +136,85 @@ export class DynamoDirectoryRepository implements DirectoryRepository {
   public getTenant(id: string): Promise<Tenant | null> {
     return this.get<Tenant>(keys.tenant(id));
   }
-  public putOwner(owner: Owner): Promise<void> {
-    return this.put({ ...owner, ...keys.owner(owner.id), ...keys.ownerNameIndex(owner), entity: 'owner' });
+  public async putOwner(owner: Owner): Promise<void> {
+    const paymentDetails = await this.sealDetails(owner.paymentDetails);
+    await this.put({
+      ...owner,
+      paymentDetails,
+      ...keys.owner(owner.id),
+      ...keys.ownerNameIndex(owner),
+      entity: 'owner',
+    });
+  }
+
+  public async updatePaymentDetails(
+    ownerId: string,
+    details: OwnerPaymentDetails,
+    actor: string,
+    at: string,
+  ): Promise<Owner> {
+    const current = await this.getOwner(ownerId);
+    if (!current) throw new NotFoundError('Owner not found.');
+    const sealed = await this.sealDetails(details);
+    const change = {
+      changedBy: actor,
+      changedAt: at,
+      old: maskPaymentDetails(current.paymentDetails),
+      new: maskPaymentDetails(details),
+    };
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.owner(ownerId),
+                UpdateExpression: 'SET paymentDetails = :d, updatedAt = :at',
+                // Conditional on the details read, so two editors cannot lose each other's change unseen.
+                ConditionExpression: 'attribute_exists(pk) AND updatedAt = :prev',
+                ExpressionAttributeValues: { ':d': sealed, ':at': at, ':prev': current.updatedAt },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  pk: keys.owner(ownerId).pk,
+                  sk: `DETAILS_CHANGE#${at}#${newId()}`,
+                  entity: 'payment_details_change',
+                  ...change,
+                },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed' || isConditionalCheckFailure(error)) {
+        throw new ConflictError('The payment details changed meanwhile; reload and try again.');
+      }
+      throw error;
+    }
+    return { ...current, paymentDetails: details, updatedAt: at };
+  }
+
+  public async paymentDetailsHistory(ownerId: string, limit: number): Promise<PaymentDetailsChange[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.owner(ownerId).pk, ':prefix': 'DETAILS_CHANGE#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((i) => ({
+      changedBy: String(i.changedBy),
+      changedAt: String(i.changedAt),
+      old: (i.old ?? null) as MaskedPaymentDetails | null,
+      new: i.new as MaskedPaymentDetails,
+    }));
   }
 
   /** Ids of owners whose name starts with `prefix`, case-insensitively (GSI byName, keys only), at most `limit`. */

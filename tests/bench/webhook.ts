@@ -14,7 +14,6 @@ import { PhonePeClient } from '../../shared/clients/phonepe-client';
 import { pendingPayment } from '../../shared/payments/new-payment';
 import { newId } from '../../shared/domain/ids';
 import { expectedAuthorization } from '../../shared/payments/phonepe-webhook';
-import { DynamoDirectoryRepository } from '../../shared/repositories/directory-repository';
 import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
 
 /**
@@ -63,13 +62,13 @@ async function main(): Promise<void> {
     },
   });
   try {
-    await seedDemo(stack.documentClient, stack.tables.directory);
+    await seedDemo(stack.directory);
     // The bench's payments belong to an owner without payout details: each payout then ends at validation,
     // so the machine's two cores serve the payment side being measured rather than 200 Cashfree workflows
     // (those are exercised by the payout tests).
     const benchOwnerId = newId();
     const now0 = new Date().toISOString();
-    await new DynamoDirectoryRepository(stack.documentClient, stack.tables.directory).putOwner({
+    await stack.directory.putOwner({
       id: benchOwnerId,
       name: 'Bench Owner',
       email: 'bench@example.com',

@@ -3,7 +3,6 @@ import type { OwnerPayout } from '../../shared/domain/entities';
 import { newId } from '../../shared/domain/ids';
 import { paise } from '../../shared/domain/money';
 import type { PayoutStatus } from '../../shared/domain/payout-status';
-import { DynamoDirectoryRepository } from '../../shared/repositories/directory-repository';
 import { DynamoPayoutRepository } from '../../shared/repositories/payout-repository';
 import { startTestStack } from '../support/local-stack';
 import type { TestStack } from '../support/local-stack';
@@ -60,7 +59,7 @@ function payout(
 
 beforeAll(async () => {
   stack = await startTestStack();
-  const directory = new DynamoDirectoryRepository(stack.documentClient, stack.tables.directory);
+  const directory = stack.directory;
   const now = new Date().toISOString();
   await directory.putOwner({
     id: ownerA,

@@ -32,7 +32,7 @@ export async function startTestStack(options: Partial<LocalStackOptions> = {}): 
       }
     },
   });
-  await seedDemo(stack.documentClient, stack.tables.directory);
+  await seedDemo(stack.directory);
   return {
     ...stack,
     logs,

@@ -4,7 +4,6 @@ import { pendingPayment } from '../../shared/payments/new-payment';
 import { newId } from '../../shared/domain/ids';
 import { paise } from '../../shared/domain/money';
 import type { OwnerPaymentDetails } from '../../shared/domain/payment-details';
-import { DynamoDirectoryRepository } from '../../shared/repositories/directory-repository';
 import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
 import { DynamoPayoutRepository } from '../../shared/repositories/payout-repository';
 import { eventually } from './local-stack';
@@ -34,7 +33,7 @@ export async function completedPaymentFor(
   details: OwnerPaymentDetails | null,
   rentPaise = 1_234_500,
 ) {
-  const directory = new DynamoDirectoryRepository(stack.documentClient, stack.tables.directory);
+  const directory = stack.directory;
   const payments = new DynamoPaymentRepository(stack.documentClient, stack.tables.payments);
   const now = new Date().toISOString();
   const ownerId = newId();
