@@ -41,6 +41,22 @@ export const FUNCTIONS = {
     memoryMb: 512,
     needs: ['paymentDetailsKey', 'directory'],
   },
+  directoryAdmin: {
+    service: 'directory-admin',
+    entry: 'functions/http/directory-admin.ts',
+    description: 'Admins: owners, properties, units, tenants',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    needs: ['directory'],
+  },
+  openapi: {
+    service: 'openapi',
+    entry: 'functions/http/openapi.ts',
+    description: 'GET /api/openapi.json',
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    needs: [],
+  },
   getPayment: {
     service: 'get-payment',
     entry: 'functions/http/get-payment.ts',

@@ -111,7 +111,10 @@ export class StatelessStack extends Stack {
         switch (need) {
           case 'directory':
             fn.addEnvironment('DIRECTORY_TABLE', stateful.directoryTable.tableName);
-            stateful.directoryTable.grantReadData(fn);
+            // Only the directory's own writers may write it; everyone else reads.
+            if (key === 'directoryAdmin' || key === 'ownerPaymentDetails')
+              stateful.directoryTable.grantReadWriteData(fn);
+            else stateful.directoryTable.grantReadData(fn);
             break;
           case 'payments':
             fn.addEnvironment('PAYMENTS_TABLE', stateful.paymentsTable.tableName);

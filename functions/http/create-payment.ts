@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { createPaymentBody } from '../../shared/http/api-schemas';
 import { paymentConfig, phonePeClientFactory, tableNames } from '../../shared/config/app-config';
 import { apiHandler } from '../../shared/http/api-handler';
 import { parseJsonBody } from '../../shared/http/middleware';
@@ -14,11 +14,6 @@ const config = paymentConfig();
 const directory = new DynamoDirectoryRepository(documentClient, tableNames.directory());
 const payments = new DynamoPaymentRepository(documentClient, tableNames.payments());
 const phonepe = phonePeClientFactory();
-
-export const createPaymentBody = z.strictObject({
-  unit_id: z.string().min(1).max(64),
-  period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'Expected a rent period as YYYY-MM.'),
-});
 
 /** POST /api/payments/ (tenant): start or resume the rent payment of a unit for a period. */
 export const handler = apiHandler(async (event) => {

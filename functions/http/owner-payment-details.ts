@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { paymentDetailsCipher, tableNames } from '../../shared/config/app-config';
-import { ACCOUNT_NUMBER_PATTERN, IFSC_PATTERN, VPA_PATTERN } from '../../shared/domain/payment-details';
+import { paymentDetailsBody } from '../../shared/http/api-schemas';
 import type { OwnerPaymentDetails } from '../../shared/domain/payment-details';
 import { ForbiddenError, NotFoundError } from '../../shared/errors';
 import { apiHandler } from '../../shared/http/api-handler';
@@ -15,39 +14,6 @@ import {
 import { documentClient } from '../../shared/repositories/dynamodb';
 
 const directory = new DynamoDirectoryRepository(documentClient, tableNames.directory(), paymentDetailsCipher);
-
-/** The Django model's fields; account numbers arrive in full and leave masked. */
-export const paymentDetailsBody = z
-  .strictObject({
-    payment_method: z.enum(['bank', 'upi'], { error: 'Choose "bank" or "upi".' }),
-    bank_name: z.string().trim().max(100).optional(),
-    account_number: z
-      .string()
-      .trim()
-      .regex(ACCOUNT_NUMBER_PATTERN, 'Account number must be 9 to 18 digits.')
-      .optional(),
-    ifsc_code: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .regex(IFSC_PATTERN, 'Enter a valid IFSC code: 4 letters, 0, then 6 letters or digits.')
-      .optional(),
-    upi_id: z.string().trim().regex(VPA_PATTERN, 'Enter a valid UPI ID, like name@bank.').optional(),
-  })
-  .superRefine((v, ctx) => {
-    const required =
-      v.payment_method === 'bank'
-        ? (['bank_name', 'account_number', 'ifsc_code'] as const)
-        : (['upi_id'] as const);
-    for (const field of required) {
-      if (!v[field])
-        ctx.addIssue({
-          code: 'custom',
-          path: [field],
-          message: `This field is required for ${v.payment_method} payouts.`,
-        });
-    }
-  });
 
 /**
  * GET/PUT /api/owners/me/payment-details/ and GET .../history/ (owners only). Primary course: an owner sets

@@ -9,11 +9,11 @@ import { apiHandler } from '../../shared/http/api-handler';
 import { parseParams } from '../../shared/http/middleware';
 import { isAdmin, principalFromEvent } from '../../shared/http/principal';
 import { json } from '../../shared/http/responses';
-import { listQuerySchema } from '../../shared/payouts/list-payouts';
+import { summaryQuerySchema } from '../../shared/payouts/list-payouts';
 import { documentClient } from '../../shared/repositories/dynamodb';
 
 const payoutsTable = tableNames.payouts();
-const querySchema = listQuerySchema.pick({ initiated_at__gte: true, initiated_at__lte: true });
+const querySchema = summaryQuerySchema;
 
 /** GET /api/admin/payouts/summary/ (admins): counts and amounts by status, optionally in a date range (GSI byStatus). */
 export const handler = apiHandler(async (event) => {

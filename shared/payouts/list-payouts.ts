@@ -29,6 +29,7 @@ export const listQuerySchema = z.strictObject({
   cursor: z.string().max(400).optional(),
 });
 export type ListQuery = z.infer<typeof listQuerySchema>;
+export const summaryQuerySchema = listQuerySchema.pick({ initiated_at__gte: true, initiated_at__lte: true });
 
 const SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z#[0-9A-HJKMNP-TV-Z]{26}$/;
 const cursorSchema = z.object({ d: z.enum(['next', 'prev']), k: z.string().regex(SORT_KEY) });

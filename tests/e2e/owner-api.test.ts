@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOpenApi } from '../../infra/openapi';
 import type { OwnerPayout } from '../../shared/domain/entities';
+import {
+  payoutDetailResponse,
+  payoutPageResponse,
+  payoutSummaryResponse,
+} from '../../shared/http/api-schemas';
 import { newId } from '../../shared/domain/ids';
 import { paise } from '../../shared/domain/money';
 import type { PayoutStatus } from '../../shared/domain/payout-status';
@@ -120,6 +126,8 @@ async function walk(path: string, token: string) {
       previous: string | null;
       results: { id: string }[];
     };
+    // Every page is what the OpenAPI document says it is.
+    payoutPageResponse.parse(body);
     pages.push(body);
     ids.push(...body.results.map((r) => r.id));
     url = body.next;
@@ -245,6 +253,7 @@ describe('export.csv and the admin summary', () => {
       '/api/admin/payouts/summary/?initiated_at__gte=2026-09-01&initiated_at__lte=2026-11-30',
       { token: admin },
     );
+    payoutSummaryResponse.parse(r.body);
     expect(r.status).toBe(200);
     const byStatus = r.body.by_status as Record<string, { count: number; amount: string }>;
     expect(byStatus.completed!.count).toBe(created.filter((p) => p.status === 'completed').length);
@@ -254,5 +263,80 @@ describe('export.csv and the admin summary', () => {
     expect(byStatus.completed!.amount).toBe((completedPaise / 100).toFixed(2));
     expect((r.body.total as { count: number }).count).toBe(created.length);
     expect((await stack.api('/api/admin/payouts/summary/', { token: tokenA })).status).toBe(403);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('serves the generated document at /api/openapi.json, without a token', async () => {
+    const r = await stack.api('/api/openapi.json');
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual(JSON.parse(JSON.stringify(buildOpenApi())));
+  });
+
+  it('a payout detail validates against the documented schema', async () => {
+    const r = await stack.api(`/api/owner-payouts/${created[0]!.id}/`, { token: tokenA });
+    expect(payoutDetailResponse.safeParse(r.body).success).toBe(true);
+  });
+});
+
+describe('directory administration', () => {
+  it('sets up an owner, property, unit and tenant through the API; the tenant then pays the unit rent', async () => {
+    const post = (kind: string, json: unknown, token = admin) =>
+      stack.api(`/api/admin/${kind}/`, { method: 'POST', token, json });
+    const o = await post('owners', { name: 'Devi Iyer', email: 'devi@example.com', phone: '+919800000009' });
+    expect(o.status).toBe(201);
+    const p = await post('properties', {
+      owner_id: o.body.id,
+      name: 'Palm Court',
+      address: '4 Beach Road, Chennai',
+    });
+    expect(p.status).toBe(201);
+    const u = await post('units', { property_id: p.body.id, unit_number: 'B-2', rent: '12500.50' });
+    expect(u.status).toBe(201);
+    expect(u.body).toMatchObject({ owner_id: o.body.id, rent: '12500.50' });
+    const t = await post('tenants', { name: 'Esha Rao', email: 'esha@example.com', unit_id: u.body.id });
+    expect(t.status).toBe(201);
+    expect((await stack.api(`/api/admin/units/${String(u.body.id)}/`, { token: admin })).body).toEqual(
+      u.body,
+    );
+
+    const tenantToken = await stack.issuer.issue({
+      role: 'tenant',
+      sub: 'esha',
+      tenantId: String(t.body.id),
+    });
+    const payment = await stack.api('/api/payments/', {
+      method: 'POST',
+      token: tenantToken,
+      json: { unit_id: u.body.id, period: '2031-01' },
+    });
+    expect(payment.status).toBe(201);
+    expect(payment.body.amount).toBe('12500.50');
+  });
+
+  it.each([
+    ['owners', { name: 'X', email: 'not-an-email' }, 'email'],
+    ['properties', { owner_id: newId(), name: 'P', address: 'A' }, 'owner_id'],
+    ['units', { property_id: newId(), unit_number: '1', rent: '100.00' }, 'property_id'],
+    ['units', { property_id: newId(), unit_number: '1', rent: '12,000' }, 'rent'],
+    ['tenants', { name: 'Tina', email: 't@example.com', unit_id: newId() }, 'unit_id'],
+  ])('refuses a bad %s body with a field error', async (kind, json, field) => {
+    const r = await stack.api(`/api/admin/${kind}/`, { method: 'POST', token: admin, json });
+    expect(r.status).toBe(400);
+    expect(Object.keys(r.body.errors as object)).toContain(field);
+  });
+
+  it('is for admins only', async () => {
+    expect(
+      (
+        await stack.api('/api/admin/owners/', {
+          method: 'POST',
+          token: tokenA,
+          json: { name: 'Xx', email: 'x@example.com' },
+        })
+      ).status,
+    ).toBe(403);
+    expect((await stack.api(`/api/admin/owners/${ownerA}/`, { token: tenant })).status).toBe(403);
+    expect((await stack.api(`/api/admin/owners/${newId()}/`, { token: admin })).status).toBe(404);
   });
 });

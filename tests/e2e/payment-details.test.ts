@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../shared/domain/ids';
+import { maskedPaymentDetailsResponse, paymentDetailsHistoryResponse } from '../../shared/http/api-schemas';
 import { startTestStack } from '../support/local-stack';
 import type { TestStack } from '../support/local-stack';
 import { bank, completedPaymentFor, payoutReaching } from '../support/payouts';
@@ -51,6 +52,7 @@ describe('owner payment details', () => {
       ifsc_code: 'cnrb0001234',
     });
     expect(saved.status).toBe(200);
+    maskedPaymentDetailsResponse.parse(saved.body);
     expect(saved.body).toEqual({
       payment_method: 'bank',
       bank_name: 'Canara Bank',
@@ -99,6 +101,7 @@ describe('owner payment details', () => {
   it('keeps every change, masked, with who and when', async () => {
     await details({ payment_method: 'upi', upi_id: 'chitra@okaxis' });
     const r = await stack.api('/api/owners/me/payment-details/history/', { token: owner });
+    paymentDetailsHistoryResponse.parse(r.body);
     const [latest, first] = r.body.results as {
       changed_by: string;
       changed_at: string;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, demoTokens } from '../../infra/local/demo';
 import { waitForExecution } from '../../infra/local/stepfunctions';
 import { resourcesOfType, synthesizeTemplates } from '../../infra/local/template';
+import { paymentResponse, payoutDetailResponse } from '../../shared/http/api-schemas';
 import { expectedAuthorization } from '../../shared/payments/phonepe-webhook';
 import { DynamoPayoutRepository } from '../../shared/repositories/payout-repository';
 import { eventually, startTestStack } from '../support/local-stack';
@@ -93,6 +94,8 @@ describe('a rent payment becomes an owner payout, over HTTP on the local stack',
       return r.body.status === 'completed' ? r : null;
     });
     expect(view.status).toBe(200);
+    payoutDetailResponse.parse(view.body);
+    paymentResponse.parse(payment);
     for (const field of CONTRACT_FIELDS) expect(view.body).toHaveProperty(field);
     expect(view.body).toMatchObject({
       id: payout.id,

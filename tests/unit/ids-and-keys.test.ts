@@ -44,19 +44,25 @@ describe('keys', () => {
     expect(keys.payout('X')).toEqual({ pk: 'PAYOUT#X', sk: 'PAYOUT' });
   });
 
-  it('index payouts by owner and by status, newest first by time then id', () => {
-    expect(
-      keys.payoutIndexes({
-        id: 'X',
-        ownerId: 'O',
-        status: 'failed',
-        initiatedAt: '2026-01-01T00:00:00.000Z',
-      }),
-    ).toEqual({
+  it('index payouts by owner, status, owner+status and month, newest first by time then id', () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    expect(keys.payoutIndexes({ id: 'X', ownerId: 'O', status: 'failed', initiatedAt: at })).toEqual({
       gsi1pk: 'OWNER#O',
-      gsi1sk: '2026-01-01T00:00:00.000Z#X',
+      gsi1sk: `${at}#X`,
       gsi2pk: 'PAYOUT_STATUS#failed',
-      gsi2sk: '2026-01-01T00:00:00.000Z#X',
+      gsi2sk: `${at}#X`,
+      gsi3pk: 'OWNER#O#STATUS#failed',
+      gsi3sk: `${at}#X`,
+      gsi4pk: 'PAYOUT_MONTH#2026-01',
+      gsi4sk: `${at}#X`,
+    });
+    expect(keys.payoutSortKey({ id: 'X', initiatedAt: at })).toBe(`${at}#X`);
+  });
+
+  it('index owners by lower-cased name for a prefix search', () => {
+    expect(keys.ownerNameIndex({ id: 'O', name: ' Asha Verma ' })).toEqual({
+      gsi1pk: 'OWNER_NAME',
+      gsi1sk: 'asha verma#O',
     });
   });
 

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { tableNames } from '../../shared/config/app-config';
+import type { Owner, Property, Tenant, Unit } from '../../shared/domain/entities';
+import { newId } from '../../shared/domain/ids';
+import { formatRupees, parseRupees } from '../../shared/domain/money';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../../shared/errors';
+import { apiHandler } from '../../shared/http/api-handler';
+import {
+  ownerCreateBody,
+  propertyCreateBody,
+  tenantCreateBody,
+  unitCreateBody,
+} from '../../shared/http/api-schemas';
+import { parseJsonBody, parseParams } from '../../shared/http/middleware';
+import { isAdmin, principalFromEvent } from '../../shared/http/principal';
+import { json } from '../../shared/http/responses';
+import { logger } from '../../shared/logger';
+import { DynamoDirectoryRepository } from '../../shared/repositories/directory-repository';
+import { documentClient } from '../../shared/repositories/dynamodb';
+
+// No cipher: this function never reads or writes account numbers (owners set those themselves).
+const directory = new DynamoDirectoryRepository(documentClient, tableNames.directory());
+const pathSchema = z.object({ id: z.string().min(1).max(64) });
+
+const presentOwner = (o: Owner) => ({
+  id: o.id,
+  name: o.name,
+  email: o.email,
+  phone: o.phone,
+  created_at: o.createdAt,
+});
+const presentProperty = (p: Property) => ({
+  id: p.id,
+  owner_id: p.ownerId,
+  name: p.name,
+  address: p.address,
+  created_at: p.createdAt,
+});
+const presentUnit = (u: Unit) => ({
+  id: u.id,
+  property_id: u.propertyId,
+  owner_id: u.ownerId,
+  unit_number: u.unitNumber,
+  rent: formatRupees(u.rentPaise),
+  created_at: u.createdAt,
+});
+const presentTenant = (t: Tenant) => ({
+  id: t.id,
+  name: t.name,
+  email: t.email,
+  phone: t.phone,
+  unit_id: t.unitId,
+  created_at: t.createdAt,
+});
+
+/**
+ * Directory administration (admins), so a deployment is set up without touching the database:
+ * POST creates, GET reads one, for owners, properties, units (rent and owner) and tenants (assigned to a unit).
+ * References are checked: a property needs its owner, a unit its property, a tenant's unit must exist.
+ */
+export const handler = apiHandler(async (event) => {
+  const principal = principalFromEvent(event);
+  if (!isAdmin(principal)) throw new ForbiddenError('Only admins can manage the directory.');
+  const [method, path] = event.routeKey.split(' ') as [string, string];
+  const kind = /\/api\/admin\/(owners|properties|units|tenants)/.exec(path)?.[1];
+  const now = new Date().toISOString();
+
+  if (method === 'GET') {
+    const { id } = parseParams(event.pathParameters, pathSchema, 'path');
+    const found =
+      kind === 'owners'
+        ? await directory.getOwner(id).then((o) => o && presentOwner(o))
+        : kind === 'properties'
+          ? await directory.getProperty(id).then((p) => p && presentProperty(p))
+          : kind === 'units'
+            ? await directory.getUnit(id).then((u) => u && presentUnit(u))
+            : await directory.getTenant(id).then((t) => t && presentTenant(t));
+    if (!found) throw new NotFoundError();
+    return json(200, found);
+  }
+
+  if (kind === 'owners') {
+    const body = parseJsonBody(event, ownerCreateBody);
+    const owner: Owner = {
+      id: newId(),
+      name: body.name,
+      email: body.email,
+      phone: body.phone ?? '',
+      paymentDetails: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await directory.putOwner(owner);
+    logger.info('Owner created', { owner_id: owner.id, actor: principal.userId });
+    return json(201, presentOwner(owner));
+  }
+  if (kind === 'properties') {
+    const body = parseJsonBody(event, propertyCreateBody);
+    if (!(await directory.getOwner(body.owner_id)))
+      throw new BadRequestError('Invalid request body.', {
+        details: { owner_id: ['No owner with this id.'] },
+      });
+    const property: Property = {
+      id: newId(),
+      ownerId: body.owner_id,
+      name: body.name,
+      address: body.address,
+      createdAt: now,
+    };
+    await directory.putProperty(property);
+    return json(201, presentProperty(property));
+  }
+  if (kind === 'units') {
+    const body = parseJsonBody(event, unitCreateBody);
+    const property = await directory.getProperty(body.property_id);
+    if (!property)
+      throw new BadRequestError('Invalid request body.', {
+        details: { property_id: ['No property with this id.'] },
+      });
+    const rentPaise = parseRupees(body.rent);
+    if (rentPaise < 100)
+      throw new BadRequestError('Invalid request body.', {
+        details: { rent: ['Rent must be at least 1.00 (PhonePe takes at least 100 paise).'] },
+      });
+    const unit: Unit = {
+      id: newId(),
+      propertyId: property.id,
+      ownerId: property.ownerId,
+      unitNumber: body.unit_number,
+      rentPaise,
+      createdAt: now,
+    };
+    await directory.putUnit(unit);
+    return json(201, presentUnit(unit));
+  }
+  const body = parseJsonBody(event, tenantCreateBody);
+  if (body.unit_id && !(await directory.getUnit(body.unit_id)))
+    throw new BadRequestError('Invalid request body.', { details: { unit_id: ['No unit with this id.'] } });
+  const tenant: Tenant = {
+    id: newId(),
+    name: body.name,
+    email: body.email,
+    phone: body.phone ?? '',
+    unitId: body.unit_id ?? null,
+    createdAt: now,
+  };
+  await directory.putTenant(tenant);
+  return json(201, presentTenant(tenant));
+});
