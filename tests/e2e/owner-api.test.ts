@@ -2,9 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApi } from '../../infra/openapi';
 import type { OwnerPayout } from '../../shared/domain/entities';
 import {
+  ownerResponse,
   payoutDetailResponse,
   payoutPageResponse,
   payoutSummaryResponse,
+  propertyResponse,
+  tenantResponse,
+  unitResponse,
 } from '../../shared/http/api-schemas';
 import { newId } from '../../shared/domain/ids';
 import { paise } from '../../shared/domain/money';
@@ -299,6 +303,10 @@ describe('directory administration', () => {
     expect((await stack.api(`/api/admin/units/${String(u.body.id)}/`, { token: admin })).body).toEqual(
       u.body,
     );
+    ownerResponse.parse(o.body);
+    propertyResponse.parse(p.body);
+    unitResponse.parse(u.body);
+    tenantResponse.parse(t.body);
 
     const tenantToken = await stack.issuer.issue({
       role: 'tenant',

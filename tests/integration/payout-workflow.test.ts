@@ -8,6 +8,7 @@ import { waitForExecution } from '../../infra/local/stepfunctions';
 import type { OwnerPayout } from '../../shared/domain/entities';
 import { newId } from '../../shared/domain/ids';
 import { cashfreeSignature } from '../../shared/payouts/cashfree-webhook';
+import { payoutDetailResponse } from '../../shared/http/api-schemas';
 import { eventually, startTestStack } from '../support/local-stack';
 import type { TestStack } from '../support/local-stack';
 import {
@@ -327,6 +328,7 @@ describe('redrive and manual retry', () => {
     });
     expect(retried.status).toBe(200);
     expect(retried.body.status).toBe('retry_scheduled');
+    payoutDetailResponse.parse(retried.body);
     const done = await payoutReaching(stack, paymentId, ['completed']);
     expect(done.run).toBe(2);
     expect(done.attempts.map((a) => a.transferId)).toEqual([`PAYOUT_${done.id}_1`, `PAYOUT_${done.id}_2`]);
@@ -432,6 +434,7 @@ describe('check_status', () => {
     ).toBe(404);
     const checked = await stack.api(`/api/owner-payouts/${payout.id}/check_status/`, { token: owner });
     expect(checked.status).toBe(200);
+    payoutDetailResponse.parse(checked.body);
     expect(checked.body).toMatchObject({
       id: payout.id,
       status: 'completed',
