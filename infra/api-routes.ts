@@ -15,8 +15,10 @@ import {
   propertyResponse,
   tenantCreateBody,
   tenantResponse,
+  tenantUpdateBody,
   unitCreateBody,
   unitResponse,
+  unitUpdateBody,
   webhookAck,
 } from '../shared/http/api-schemas';
 import { listQuerySchema, summaryQuerySchema } from '../shared/payouts/list-payouts';
@@ -293,6 +295,30 @@ export const API_ROUTES: readonly ApiRoute[] = [
       tag: 'admin',
       summary: 'Admins: read a tenant',
       responses: { 200: tenantResponse, 401: E, 403: E, 404: E },
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/api/admin/units/{id}/',
+    fn: 'directoryAdmin',
+    auth: 'jwt',
+    doc: {
+      tag: 'admin',
+      summary: 'Admins: change a unit (number, rent)',
+      body: unitUpdateBody,
+      responses: { 200: unitResponse, 400: E, 401: E, 403: E, 404: E },
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/api/admin/tenants/{id}/',
+    fn: 'directoryAdmin',
+    auth: 'jwt',
+    doc: {
+      tag: 'admin',
+      summary: 'Admins: change a tenant (name, phone, unit assignment)',
+      body: tenantUpdateBody,
+      responses: { 200: tenantResponse, 400: E, 401: E, 403: E, 404: E },
     },
   },
   {

@@ -9,7 +9,9 @@ import {
   ownerCreateBody,
   propertyCreateBody,
   tenantCreateBody,
+  tenantUpdateBody,
   unitCreateBody,
+  unitUpdateBody,
 } from '../../shared/http/api-schemas';
 import { parseJsonBody, parseParams } from '../../shared/http/middleware';
 import { isAdmin, principalFromEvent } from '../../shared/http/principal';
@@ -77,6 +79,39 @@ export const handler = apiHandler(async (event) => {
             : await directory.getTenant(id).then((t) => t && presentTenant(t));
     if (!found) throw new NotFoundError();
     return json(200, found);
+  }
+
+  if (method === 'PUT') {
+    const { id } = parseParams(event.pathParameters, pathSchema, 'path');
+    if (kind === 'units') {
+      const body = parseJsonBody(event, unitUpdateBody);
+      const unit = await directory.getUnit(id);
+      if (!unit) throw new NotFoundError();
+      const rentPaise = body.rent === undefined ? unit.rentPaise : parseRupees(body.rent);
+      if (rentPaise < 100)
+        throw new BadRequestError('Invalid request body.', {
+          details: { rent: ['Rent must be at least 1.00.'] },
+        });
+      // Payments already started keep their amount; the new rent applies to the next one.
+      const next: Unit = { ...unit, unitNumber: body.unit_number ?? unit.unitNumber, rentPaise };
+      await directory.putUnit(next);
+      logger.info('Unit updated', { unit_id: id, actor: principal.userId, rent_paise: rentPaise });
+      return json(200, presentUnit(next));
+    }
+    const body = parseJsonBody(event, tenantUpdateBody);
+    const tenant = await directory.getTenant(id);
+    if (!tenant) throw new NotFoundError();
+    if (body.unit_id && !(await directory.getUnit(body.unit_id)))
+      throw new BadRequestError('Invalid request body.', { details: { unit_id: ['No unit with this id.'] } });
+    const next: Tenant = {
+      ...tenant,
+      name: body.name ?? tenant.name,
+      phone: body.phone ?? tenant.phone,
+      unitId: body.unit_id === undefined ? tenant.unitId : body.unit_id,
+    };
+    await directory.putTenant(next);
+    logger.info('Tenant updated', { tenant_id: id, actor: principal.userId, unit_id: next.unitId });
+    return json(200, presentTenant(next));
   }
 
   if (kind === 'owners') {

@@ -202,3 +202,21 @@ export const tenantResponse = z.object({
   unit_id: id.nullable(),
   created_at: timestamp,
 });
+export const unitUpdateBody = z.strictObject({
+  unit_number: z.string().trim().min(1).max(30).optional(),
+  rent: z
+    .string()
+    .regex(/^\d{1,9}(\.\d{1,2})?$/, 'Enter the monthly rent in rupees, e.g. "15000.00".')
+    .optional(),
+});
+export const tenantUpdateBody = z.strictObject({
+  name: z.string().trim().min(2).max(100).optional(),
+  phone: phone.optional(),
+  unit_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .nullable()
+    .optional()
+    .describe('Assign to a unit, or null to move the tenant out.'),
+});

@@ -334,6 +334,57 @@ describe('directory administration', () => {
     expect(Object.keys(r.body.errors as object)).toContain(field);
   });
 
+  it('changes a unit rent and moves a tenant between units', async () => {
+    const post = (kind: string, json: unknown) =>
+      stack.api(`/api/admin/${kind}/`, { method: 'POST', token: admin, json });
+    const o = await post('owners', { name: 'Farah Khan', email: 'farah@example.com' });
+    const p = await post('properties', { owner_id: o.body.id, name: 'Lake View', address: '9 Lake Road' });
+    const u1 = await post('units', { property_id: p.body.id, unit_number: '1', rent: '9000' });
+    const u2 = await post('units', { property_id: p.body.id, unit_number: '2', rent: '9500' });
+    const t = await post('tenants', { name: 'Gita', email: 'gita@example.com', unit_id: u1.body.id });
+    const rent = await stack.api(`/api/admin/units/${String(u1.body.id)}/`, {
+      method: 'PUT',
+      token: admin,
+      json: { rent: '9250.00' },
+    });
+    expect(rent.status).toBe(200);
+    expect(rent.body.rent).toBe('9250.00');
+    const moved = await stack.api(`/api/admin/tenants/${String(t.body.id)}/`, {
+      method: 'PUT',
+      token: admin,
+      json: { unit_id: u2.body.id },
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body.unit_id).toBe(u2.body.id);
+    expect(
+      (
+        await stack.api(`/api/admin/tenants/${String(t.body.id)}/`, {
+          method: 'PUT',
+          token: admin,
+          json: { unit_id: newId() },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await stack.api(`/api/admin/units/${newId()}/`, {
+          method: 'PUT',
+          token: admin,
+          json: { rent: '1.00' },
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await stack.api(`/api/admin/units/${String(u1.body.id)}/`, {
+          method: 'PUT',
+          token: admin,
+          json: { rent: '-5' },
+        })
+      ).status,
+    ).toBe(400);
+  });
+
   it('is for admins only', async () => {
     expect(
       (
