@@ -37,11 +37,13 @@ export const handler = apiHandler(async (event) => {
     throw error;
   }
   const outcome = await events.record(phonePeEvent, new Date().toISOString());
-  logger.info('PhonePe webhook received', {
+  // PhonePe repeats webhooks; the first delivery is worth a line, the repeats only at debug level.
+  const fields = {
     merchant_order_id: phonePeEvent.merchantOrderId,
     event: phonePeEvent.event,
     state: phonePeEvent.state,
-    duplicate: outcome === 'duplicate',
-  });
+  };
+  if (outcome === 'recorded') logger.info('PhonePe webhook received', fields);
+  else logger.debug('PhonePe webhook repeated', fields);
   return json(200, { success: true });
 });

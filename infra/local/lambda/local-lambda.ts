@@ -188,7 +188,8 @@ export class LocalLambda {
       this.pending.set(id, { resolve, reject, timer, container });
       container.worker.postMessage({
         id,
-        event: JSON.parse(JSON.stringify(event ?? null)),
+        // postMessage copies the event (structured clone), as Lambda hands each invocation its own copy.
+        event: event ?? null,
         deadline: Date.now() + timeoutMs,
       });
     });
