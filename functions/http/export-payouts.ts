@@ -1,5 +1,6 @@
 import { tableNames } from '../../shared/config/app-config';
 import { apiHandler } from '../../shared/http/api-handler';
+import { payoutResponse } from '../../shared/http/api-schemas';
 import { parseParams } from '../../shared/http/middleware';
 import { principalFromEvent } from '../../shared/http/principal';
 import { listPayouts, listQuerySchema } from '../../shared/payouts/list-payouts';
@@ -17,20 +18,8 @@ const deps = {
   now: () => new Date(),
 };
 const MAX_ROWS = 10_000;
-const COLUMNS = [
-  'id',
-  'payment_id',
-  'owner_id',
-  'amount',
-  'status',
-  'beneficiary_type',
-  'cashfree_transfer_id',
-  'cashfree_utr',
-  'retry_count',
-  'initiated_at',
-  'completed_at',
-  'error_message',
-] as const;
+// The contract's fields, in the order the API renders them.
+const COLUMNS = Object.keys(payoutResponse.shape) as (keyof typeof payoutResponse.shape)[];
 
 function csvCell(value: unknown): string {
   const text = value === null || value === undefined ? '' : String(value);

@@ -8,6 +8,7 @@ import { isAdmin } from '../http/principal';
 import type { DirectoryRepository } from '../repositories/directory-repository';
 import type { DocumentClient } from '../repositories/dynamodb';
 import { keys } from '../repositories/keys';
+import { payoutFromItem } from '../repositories/payout-repository';
 import type { PayoutRepository } from '../repositories/payout-repository';
 
 /**
@@ -117,21 +118,8 @@ async function queryPartition(
       }),
     );
     for (const item of out.Items ?? []) {
-      const {
-        pk: _a,
-        sk: _b,
-        entity: _c,
-        gsi1pk: _d,
-        gsi1sk: _e,
-        gsi2pk: _f,
-        gsi2sk: _g,
-        gsi3pk: _h,
-        gsi3sk: _i,
-        gsi4pk: _j,
-        gsi4sk: _k,
-        ...rest
-      } = item;
-      items.push(rest as unknown as OwnerPayout);
+      const payout = payoutFromItem(item);
+      if (payout) items.push(payout);
     }
     startKey = out.LastEvaluatedKey;
   } while (startKey && items.length < limit);

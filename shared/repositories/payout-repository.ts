@@ -24,7 +24,8 @@ function toItem(payout: OwnerPayout): Record<string, unknown> {
   return { ...payout, ...keys.payout(payout.id), ...keys.payoutIndexes(payout), entity: 'payout' };
 }
 
-function fromItem(item: Record<string, unknown> | undefined): OwnerPayout | null {
+/** A stored payout item without its keys. */
+export function payoutFromItem(item: Record<string, unknown> | undefined): OwnerPayout | null {
   if (!item) return null;
   const {
     pk: _pk,
@@ -53,7 +54,7 @@ export class DynamoPayoutRepository implements PayoutRepository {
     const out = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.payout(id), ConsistentRead: true }),
     );
-    return fromItem(out.Item);
+    return payoutFromItem(out.Item);
   }
 
   public async getByPaymentId(paymentId: string): Promise<OwnerPayout | null> {
