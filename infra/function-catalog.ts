@@ -143,7 +143,7 @@ export const FUNCTIONS = {
     description: 'Every minute: confirm pending payments whose PhonePe webhook has not come',
     timeoutSeconds: 120,
     memoryMb: 512,
-    needs: ['payments', 'phonepe'],
+    needs: ['payouts', 'directory', 'stateMachine', 'paymentDetailsKey', 'payments', 'phonepe'],
   },
   startPayouts: {
     service: 'start-payouts',
@@ -151,7 +151,7 @@ export const FUNCTIONS = {
     description: 'Payments stream: payment completed -> OwnerPayout + workflow execution',
     timeoutSeconds: 60,
     memoryMb: 512,
-    needs: ['paymentDetailsKey', 'directory', 'payouts', 'stateMachine'],
+    needs: ['payments', 'paymentDetailsKey', 'directory', 'payouts', 'stateMachine'],
   },
   validatePayout: {
     service: 'payout-validate',

@@ -2,7 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { phonePeClientFactory, tableNames } from '../../shared/config/app-config';
+import { phonePeClientFactory, startPayoutDependencies, tableNames } from '../../shared/config/app-config';
+import { initiateOwnerPayout } from '../../shared/payouts/start-payout';
 import { readEnv } from '../../shared/config/env';
 import { logger } from '../../shared/logger';
 import { DEFAULT_RECONCILE_POLICY, reconcilePendingPayments } from '../../shared/payments/reconcile-payments';
@@ -19,6 +20,8 @@ const env = readEnv(
       .int()
       .min(0)
       .default(DEFAULT_RECONCILE_POLICY.firstCheckAfterSeconds),
+    // How long a completed payment may wait for the stream to start its payout before the reconciler does.
+    RECONCILE_PAYOUT_GRACE_SECONDS: z.coerce.number().int().min(0).default(120),
     RECONCILE_EXPIRY_GRACE_SECONDS: z.coerce
       .number()
       .int()
@@ -27,16 +30,38 @@ const env = readEnv(
   }),
 );
 
-/** Scheduled (EventBridge, every minute): confirm pending payments whose webhook has not come. */
-export const handler = middy<ScheduledEvent, ReconcileReport>()
+const starter = startPayoutDependencies(documentClient, payments);
+
+/**
+ * Scheduled (EventBridge, every minute): confirm pending payments whose webhook has not come, and start the
+ * payout of any completed payment whose stream record never did (Invariant 1: nothing lost with a record).
+ */
+export const handler = middy<ScheduledEvent, ReconcileReport & { payoutsStarted: number }>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(async () =>
-    reconcilePendingPayments(
+  .handler(async () => ({
+    ...(await reconcilePendingPayments(
       { payments, phonepe: await phonepe(), now: () => new Date() },
       {
         ...DEFAULT_RECONCILE_POLICY,
         firstCheckAfterSeconds: env.RECONCILE_FIRST_CHECK_AFTER_SECONDS,
         expiryGraceSeconds: env.RECONCILE_EXPIRY_GRACE_SECONDS,
       },
-    ),
-  );
+    )),
+    payoutsStarted: await startMissingPayouts(),
+  }));
+
+/** Completed payments without a recorded payout after the grace period: the stream should have started one. */
+async function startMissingPayouts(): Promise<number> {
+  const before = new Date(Date.now() - env.RECONCILE_PAYOUT_GRACE_SECONDS * 1000).toISOString();
+  let started = 0;
+  for (const payment of await payments.listAwaitingPayout(before, 100)) {
+    const payout = await initiateOwnerPayout(starter, payment);
+    logger.warn('Payout started by the reconciler (stream record missing)', {
+      payment_id: payment.id,
+      payout_id: payout.id,
+      owner_id: payment.ownerId,
+    });
+    started += 1;
+  }
+  return started;
+}

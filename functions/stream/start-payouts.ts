@@ -4,13 +4,17 @@ import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { startPayoutDependencies } from '../../shared/config/app-config';
+import { startPayoutDependencies, tableNames } from '../../shared/config/app-config';
+import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
 import type { Payment } from '../../shared/domain/entities';
 import { logger } from '../../shared/logger';
 import { initiateOwnerPayout } from '../../shared/payouts/start-payout';
 import { documentClient } from '../../shared/repositories/dynamodb';
 
-const deps = startPayoutDependencies(documentClient);
+const deps = startPayoutDependencies(
+  documentClient,
+  new DynamoPaymentRepository(documentClient, tableNames.payments()),
+);
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 /**

@@ -2,6 +2,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { DynamoDirectoryRepository } from '../repositories/directory-repository';
+import type { PaymentRepository } from '../repositories/payment-repository';
 import { DynamoPayoutRepository } from '../repositories/payout-repository';
 import { CashfreeClient } from '../clients/cashfree-client';
 import { PhonePeClient } from '../clients/phonepe-client';
@@ -120,8 +121,12 @@ export function stateMachineArn(): string {
 }
 
 /** What starting a payout run needs (the payout starter and manual retry). */
-export function startPayoutDependencies(documentClient: DynamoDBDocumentClient) {
+export function startPayoutDependencies(
+  documentClient: DynamoDBDocumentClient,
+  payments?: PaymentRepository,
+) {
   return {
+    ...(payments ? { payments } : {}),
     payouts: new DynamoPayoutRepository(documentClient, tableNames.payouts()),
     directory: new DynamoDirectoryRepository(documentClient, tableNames.directory(), paymentDetailsCipher),
     sfn: new SFNClient({}),

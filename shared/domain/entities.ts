@@ -56,6 +56,8 @@ export interface Payment {
   paymentMode: string | null;
   /** Why the payment needs an operator's eye (e.g. an amount mismatch); empty when it does not. */
   flags: string[];
+  /** The payout this payment started, once the payout starter has recorded it. */
+  payoutId?: string | null;
   /** Refunds PhonePe reported for this payment (recorded only: see docs/payments.md). */
   refunds?: PaymentRefund[];
   createdAt: string;

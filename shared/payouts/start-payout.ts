@@ -4,11 +4,15 @@ import type { OwnerPayout, Payment } from '../domain/entities';
 import { executionNameFor, newId } from '../domain/ids';
 import { LogMessages, logger } from '../logger';
 import type { DirectoryRepository } from '../repositories/directory-repository';
+import type { PaymentRepository } from '../repositories/payment-repository';
 import type { PayoutRepository } from '../repositories/payout-repository';
+import { ConditionalWriteError } from '../errors';
 import type { WorkflowState } from './workflow-state';
 
 export interface StartPayoutDeps {
   payouts: PayoutRepository;
+  /** When given, the payout's id is recorded on the payment (which takes it off the awaiting-payout index). */
+  payments?: PaymentRepository;
   directory: DirectoryRepository;
   sfn: Pick<SFNClient, 'send'>;
   stateMachineArn: string;
@@ -88,5 +92,25 @@ export async function initiateOwnerPayout(deps: StartPayoutDeps, payment: Paymen
   }
   // Only a payout still waiting for its first run needs starting; later runs are started by manual retry.
   if (payout.status === 'pending') await startPayoutRun(deps, payout);
+  if (deps.payments) await recordPayoutOnPayment(deps.payments, payment.id, payout.id, deps.now);
   return payout;
+}
+
+/** Notes the payout on its payment, so the reconciler stops looking for a completed payment without one. */
+async function recordPayoutOnPayment(
+  payments: PaymentRepository,
+  paymentId: string,
+  payoutId: string,
+  now: () => Date,
+): Promise<void> {
+  for (let round = 0; round < 5; round += 1) {
+    const current = await payments.get(paymentId);
+    if (!current || current.payoutId === payoutId) return;
+    try {
+      await payments.save({ ...current, payoutId, updatedAt: now().toISOString() }, current.version);
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionalWriteError)) throw error;
+    }
+  }
 }

@@ -8,6 +8,7 @@
  *   - payment by id ................................. pk = PAYMENT#<id>, sk = PAYMENT
  *   - the payment of a unit for a rent period ....... pk = UNIT#<unitId>#PERIOD#<YYYY-MM>, sk = PAYMENT_PERIOD
  *   - pending payments, oldest first (reconciler) ... GSI byStatus: gsi1pk = PAYMENT_STATUS#<status>, gsi1sk = createdAt
+ *   - completed payments with no payout yet ......... GSI byStatus: gsi1pk = PAYMENT_STATUS#awaiting_payout, gsi1sk = completedAt
  *  payouts table (pk, sk)
  *   - payout by id .................................. pk = PAYOUT#<id>, sk = PAYOUT
  *   - the payout of a payment (one, enforced) ....... pk = PAYMENT#<paymentId>, sk = PAYOUT

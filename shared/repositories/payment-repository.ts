@@ -17,6 +17,8 @@ export interface PaymentRepository {
   save(next: Payment, expectedVersion: number): Promise<void>;
   /** Pending payments, oldest first (GSI byStatus; only pending payments carry its keys). */
   listPending(limit: number): Promise<Payment[]>;
+  /** Completed payments whose payout is not recorded, completed before `before`, oldest first. */
+  listAwaitingPayout(before: string, limit: number): Promise<Payment[]>;
 }
 
 export const PAYMENTS_BY_STATUS_INDEX = 'byStatus';
@@ -25,7 +27,11 @@ function toItem(payment: Payment): Record<string, unknown> {
   return {
     ...payment,
     ...keys.payment(payment.id),
+    // Sparse index entries: pending payments (to confirm), completed ones whose payout is not recorded yet.
     ...(payment.status === 'pending' ? keys.paymentStatusIndex('pending', payment.createdAt) : {}),
+    ...(payment.status === 'completed' && !payment.payoutId
+      ? keys.paymentStatusIndex('awaiting_payout', payment.completedAt ?? payment.updatedAt)
+      : {}),
     entity: 'payment',
   };
 }
@@ -56,6 +62,20 @@ export class DynamoPaymentRepository implements PaymentRepository {
         IndexName: PAYMENTS_BY_STATUS_INDEX,
         KeyConditionExpression: 'gsi1pk = :pk',
         ExpressionAttributeValues: { ':pk': 'PAYMENT_STATUS#pending' },
+        ScanIndexForward: true,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((item) => fromItem(item)).filter((p): p is Payment => p !== null);
+  }
+
+  public async listAwaitingPayout(before: string, limit: number): Promise<Payment[]> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: PAYMENTS_BY_STATUS_INDEX,
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :before',
+        ExpressionAttributeValues: { ':pk': 'PAYMENT_STATUS#awaiting_payout', ':before': before },
         ScanIndexForward: true,
         Limit: limit,
       }),

@@ -7,6 +7,7 @@ import { expectedAuthorization } from '../../shared/payments/phonepe-webhook';
 import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
 import { DynamoPayoutRepository } from '../../shared/repositories/payout-repository';
 import { newId } from '../../shared/domain/ids';
+import { pendingPayment } from '../../shared/payments/new-payment';
 import { eventually, startTestStack } from '../support/local-stack';
 import type { TestStack } from '../support/local-stack';
 
@@ -15,7 +16,9 @@ let tokens: Awaited<ReturnType<typeof demoTokens>>;
 let period = 0;
 
 beforeAll(async () => {
-  stack = await startTestStack({ functionEnv: { RECONCILE_FIRST_CHECK_AFTER_SECONDS: '0' } });
+  stack = await startTestStack({
+    functionEnv: { RECONCILE_FIRST_CHECK_AFTER_SECONDS: '0', RECONCILE_PAYOUT_GRACE_SECONDS: '0' },
+  });
   tokens = await demoTokens(stack);
 }, 120_000);
 afterAll(async () => {
@@ -232,6 +235,43 @@ describe('reconciliation', () => {
     const flagged = (await payments.get(other.id))!;
     expect(flagged.status).toBe('pending');
     expect(flagged.flags).toContain('amount_mismatch');
+  });
+});
+
+describe('a completed payment whose stream record was lost', () => {
+  it('gets its payout from the reconciler, once, and the payment records it', async () => {
+    const payments = new DynamoPaymentRepository(stack.documentClient, stack.tables.payments);
+    const id = newId();
+    const now = new Date().toISOString();
+    // Written completed in one go: an INSERT, which the payout starter's filter (MODIFY to completed) never sees.
+    await payments.create({
+      ...pendingPayment({
+        id,
+        tenantId: DEMO.tenantId,
+        unitId: newId(),
+        propertyId: DEMO.propertyId,
+        ownerId: DEMO.ownerId,
+        period: '2030-06',
+        amountPaise: DEMO.rentPaise,
+        now,
+      }),
+      status: 'completed',
+      completedAt: now,
+    });
+    const payouts = new DynamoPayoutRepository(stack.documentClient, stack.tables.payouts);
+    const payout = await eventually(() => payouts.getByPaymentId(id));
+    await eventually(async () => ((await payments.get(id))?.payoutId === payout.id ? true : null));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(
+      stack.logs.filter((l) => l.entry.message === 'Owner payout initiated' && l.entry.payment_id === id),
+    ).toHaveLength(1);
+    expect(
+      stack.logs.some(
+        (l) =>
+          l.entry.message === 'Payout started by the reconciler (stream record missing)' &&
+          l.entry.payment_id === id,
+      ),
+    ).toBe(true);
   });
 });
 
