@@ -97,6 +97,12 @@ export interface StreamPoller {
 
 const MAX_RETRY_DELAY_MS = 2_000;
 const GET_RECORDS_LIMIT = 1_000;
+/**
+ * How long a shard listing is reused. A stream only gains a shard when its open shard closes, which the poll
+ * sees (the shard reads to its end) and answers with a fresh listing at once; the periodic listing is a
+ * safety net. Listing on every poll doubled the calls DynamoDB Local served while idle.
+ */
+const SHARD_LISTING_TTL_MS = 5_000;
 
 /** Lambda's JSON for binary attributes is base64; the SDK hands out Uint8Array. */
 function toLambdaAttribute(value: AttributeValue): Record<string, unknown> {
@@ -451,6 +457,8 @@ export function startStreamPoller(opts: StreamPollerOptions): StreamPoller {
     if (next === null) {
       log(`shard ${shardId} is closed and read to its end`);
       checkpoints.finish(shardId);
+      // Its child shard (if any) is in the next listing.
+      listing = null;
     }
     return all.length;
   }
@@ -476,10 +484,17 @@ export function startStreamPoller(opts: StreamPollerOptions): StreamPoller {
     );
   }
 
+  let listing: { shards: Shard[]; at: number } | null = null;
+  async function currentShards(): Promise<Shard[]> {
+    if (listing && Date.now() - listing.at < SHARD_LISTING_TTL_MS) return listing.shards;
+    listing = { shards: await listShards(), at: Date.now() };
+    return listing.shards;
+  }
+
   async function pass(): Promise<{ read: number; clean: boolean }> {
     let read = 0;
     try {
-      const listed = await listShards();
+      const listed = await currentShards();
       firstListing ??= new Set(listed.map((s) => s.ShardId ?? ''));
       const ids = new Set(listed.map((s) => s.ShardId));
       for (const shard of listed) {
@@ -497,6 +512,7 @@ export function startStreamPoller(opts: StreamPollerOptions): StreamPoller {
       lastError = '';
       return { read, clean: true };
     } catch (error) {
+      listing = null;
       const text = errorText(error);
       if (running && text !== lastError) log(`stream poll failed (will retry): ${text}`);
       lastError = text;

@@ -195,6 +195,17 @@ export class LocalLambda {
     });
   }
 
+  /**
+   * Starts containers until `count` exist and waits for their init phases, as provisioned concurrency does on
+   * Lambda: later invocations then never pay a cold start. Resolves with the number of containers ready.
+   */
+  public async prewarm(count: number): Promise<number> {
+    const target = Math.min(count, this.options.maxContainers ?? 4);
+    while (!this.closed && this.containers.length < target) this.spawn();
+    const results = await Promise.allSettled(this.containers.map((c) => c.ready));
+    return results.filter((r) => r.status === 'fulfilled').length;
+  }
+
   public async close(): Promise<void> {
     this.closed = true;
     for (const resolve of this.waiting.splice(0)) resolve();
