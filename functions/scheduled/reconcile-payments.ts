@@ -36,7 +36,7 @@ const starter = startPayoutDependencies(documentClient, payments);
  * Scheduled (EventBridge, every minute): confirm pending payments whose webhook has not come, and start the
  * payout of any completed payment whose stream record never did (Invariant 1: nothing lost with a record).
  */
-export const handler = middy<ScheduledEvent, ReconcileReport & { payoutsStarted: number }>()
+export const handler = middy<ScheduledEvent, ReconcileReport & PayoutCheckReport>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async () => ({
     ...(await reconcilePendingPayments(
@@ -47,21 +47,40 @@ export const handler = middy<ScheduledEvent, ReconcileReport & { payoutsStarted:
         expiryGraceSeconds: env.RECONCILE_EXPIRY_GRACE_SECONDS,
       },
     )),
-    payoutsStarted: await startMissingPayouts(),
+    ...(await startMissingPayouts()),
   }));
 
+interface PayoutCheckReport {
+  payoutsStarted: number;
+  payoutStartsFailed: number;
+}
+
 /** Completed payments without a recorded payout after the grace period: the stream should have started one. */
-async function startMissingPayouts(): Promise<number> {
+async function startMissingPayouts(): Promise<PayoutCheckReport> {
   const before = new Date(Date.now() - env.RECONCILE_PAYOUT_GRACE_SECONDS * 1000).toISOString();
-  let started = 0;
+  const report: PayoutCheckReport = { payoutsStarted: 0, payoutStartsFailed: 0 };
   for (const payment of await payments.listAwaitingPayout(before, 100)) {
-    const payout = await initiateOwnerPayout(starter, payment);
-    logger.warn('Payout started by the reconciler (stream record missing)', {
-      payment_id: payment.id,
-      payout_id: payout.id,
-      owner_id: payment.ownerId,
-    });
-    started += 1;
+    const fields = { payment_id: payment.id, owner_id: payment.ownerId };
+    try {
+      const { payout, created } = await initiateOwnerPayout(starter, payment);
+      if (created) {
+        logger.warn('Payout started by the reconciler (stream record missing)', {
+          ...fields,
+          payout_id: payout.id,
+        });
+        report.payoutsStarted += 1;
+      } else {
+        // The stream had started it; only noting its id on the payment had not happened yet.
+        logger.info('Payout of a completed payment recorded by the reconciler', {
+          ...fields,
+          payout_id: payout.id,
+        });
+      }
+    } catch (error) {
+      // One payment that cannot be started now must not hold back the others; it is tried again next run.
+      logger.error('Payout start by the reconciler failed', { ...fields, error: (error as Error).message });
+      report.payoutStartsFailed += 1;
+    }
   }
-  return started;
+  return report;
 }

@@ -53,7 +53,10 @@ export async function startPayoutRun(deps: StartPayoutDeps, payout: OwnerPayout)
  * Primary course: a payment has just completed; create its one OwnerPayout (pending) and start the workflow.
  * A second call for the same payment finds the payout and only makes sure its run was started.
  */
-export async function initiateOwnerPayout(deps: StartPayoutDeps, payment: Payment): Promise<OwnerPayout> {
+export async function initiateOwnerPayout(
+  deps: StartPayoutDeps,
+  payment: Payment,
+): Promise<{ payout: OwnerPayout; created: boolean }> {
   const owner = await deps.directory.getOwner(payment.ownerId);
   const now = deps.now().toISOString();
   const candidate: OwnerPayout = {
@@ -93,7 +96,7 @@ export async function initiateOwnerPayout(deps: StartPayoutDeps, payment: Paymen
   // Only a payout still waiting for its first run needs starting; later runs are started by manual retry.
   if (payout.status === 'pending') await startPayoutRun(deps, payout);
   if (deps.payments) await recordPayoutOnPayment(deps.payments, payment.id, payout.id, deps.now);
-  return payout;
+  return { payout, created: result.created };
 }
 
 /** Notes the payout on its payment, so the reconciler stops looking for a completed payment without one. */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import autocannon from 'autocannon';
+import { z } from 'zod';
 import { seedDemo, DEMO } from '../../infra/local/demo';
 import { startLocalStack } from '../../infra/local/stack';
 import { PhonePeClient } from '../../shared/clients/phonepe-client';
@@ -15,6 +16,7 @@ import { pendingPayment } from '../../shared/payments/new-payment';
 import { newId } from '../../shared/domain/ids';
 import { expectedAuthorization } from '../../shared/payments/phonepe-webhook';
 import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
+import { positiveInt, readEnv } from '../../shared/config/env';
 
 /**
  * `npm run bench:webhook`: the PhonePe webhook's ack path on the local stack against a floor (a bare node:http
@@ -27,25 +29,38 @@ import { DynamoPaymentRepository } from '../../shared/repositories/payment-repos
  * The measured webhook window delivers a fresh set of orders, so their first deliveries (recorded, then
  * confirmed off the stream with the slow status API) happen while it is measured, among PhonePe's repeats.
  */
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`bench:webhook: ${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+function readKnobs<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    console.error(`bench:webhook: ${(error as Error).message}`);
     process.exit(2);
   }
-  return value;
 }
-// First deliveries inside the measured window. Each one's confirmation, payout and workflow then run on the
-// same two cores (about 155 ms of CPU each, measured), so this many is a burst the machine can absorb.
-const PAYMENTS = positiveInt('BENCH_PAYMENTS', 50);
-const WARMUP_PAYMENTS = positiveInt('BENCH_WARMUP_PAYMENTS', 50);
-const CONNECTIONS = positiveInt('BENCH_CONNECTIONS', 16);
-const DURATION_S = positiveInt('BENCH_DURATION', 10);
-const WARMUP_S = positiveInt('BENCH_WARMUP', 30);
-// Two cores: more containers than this only add threads that each compile the handler on their own and
-// contend for the same cores (measured: 287, 222 and 181 req/s with 4, 8 and 16 containers).
-const CONTAINERS = positiveInt('BENCH_CONTAINERS', 4);
+
+// Knobs, checked like every other configuration (a bad value stops the bench with the variable's name).
+const knobs = readKnobs(() =>
+  readEnv(
+    z.object({
+      // First deliveries inside the measured window. Each one's confirmation, payout and workflow then run on the
+      // same two cores (about 155 ms of CPU each, measured), so this many is a burst the machine can absorb.
+      BENCH_PAYMENTS: positiveInt.default(50),
+      BENCH_WARMUP_PAYMENTS: positiveInt.default(50),
+      BENCH_CONNECTIONS: positiveInt.default(16),
+      BENCH_DURATION: positiveInt.default(10),
+      BENCH_WARMUP: positiveInt.default(30),
+      // Two cores: more containers than this only add threads that each compile the handler on their own and
+      // contend for the same cores (measured: 287, 222 and 181 req/s with 4, 8 and 16 containers).
+      BENCH_CONTAINERS: positiveInt.default(4),
+    }),
+  ),
+);
+const PAYMENTS = knobs.BENCH_PAYMENTS;
+const WARMUP_PAYMENTS = knobs.BENCH_WARMUP_PAYMENTS;
+const CONNECTIONS = knobs.BENCH_CONNECTIONS;
+const DURATION_S = knobs.BENCH_DURATION;
+const WARMUP_S = knobs.BENCH_WARMUP;
+const CONTAINERS = knobs.BENCH_CONTAINERS;
 
 interface Run {
   rps: number;
