@@ -6,7 +6,7 @@ import { resourcesOfType, synthesizeTemplates } from '../../infra/local/template
 import { paymentResponse, payoutDetailResponse } from '../../shared/http/api-schemas';
 import { expectedAuthorization } from '../../shared/payments/phonepe-webhook';
 import { DynamoPayoutRepository } from '../../shared/repositories/payout-repository';
-import { eventually, startTestStack } from '../support/local-stack';
+import { eventually, logged, startTestStack } from '../support/local-stack';
 import type { TestStack } from '../support/local-stack';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
@@ -136,7 +136,8 @@ describe('a rent payment becomes an owner payout, over HTTP on the local stack',
       `${payout.id}-1`,
     ]);
 
-    // The operators' log lines, with their ids.
+    // The operators' log lines, with their ids (the last one waited for: logs arrive on their own channel).
+    await logged(stack, { message: 'Cashfree transfer initiated', payout_id: payout.id, attempt: 1 });
     const messages = stack.logs.map((l) => l.entry);
     expect(messages).toContainEqual(
       expect.objectContaining({

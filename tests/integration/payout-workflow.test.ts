@@ -9,7 +9,7 @@ import type { OwnerPayout } from '../../shared/domain/entities';
 import { newId } from '../../shared/domain/ids';
 import { cashfreeSignature } from '../../shared/payouts/cashfree-webhook';
 import { payoutDetailResponse } from '../../shared/http/api-schemas';
-import { eventually, startTestStack } from '../support/local-stack';
+import { eventually, logged, startTestStack } from '../support/local-stack';
 import type { TestStack } from '../support/local-stack';
 import {
   bank,
@@ -106,13 +106,11 @@ describe('payout workflow against the Cashfree sandbox', () => {
       expect(await sandbox.transfersOf(failed.id)).toEqual([]);
       const execution = await executionOf(failed.id);
       expect(execution).toMatchObject({ status: 'FAILED', error: 'PayoutFailed' });
-      expect(stack.logs.map((l) => l.entry)).toContainEqual(
-        expect.objectContaining({
-          message: 'Payout validation failed',
-          payout_id: failed.id,
-          payment_id: paymentId,
-        }),
-      );
+      await logged(stack, {
+        message: 'Payout validation failed',
+        payout_id: failed.id,
+        payment_id: paymentId,
+      });
     },
   );
 
@@ -127,9 +125,7 @@ describe('payout workflow against the Cashfree sandbox', () => {
     expect(failed.retryCount).toBe(0);
     expect(await sandbox.transfersOf(failed.id)).toHaveLength(1);
     expect((await executionOf(failed.id)).status).toBe('FAILED');
-    expect(stack.logs.map((l) => l.entry)).toContainEqual(
-      expect.objectContaining({ message: 'Owner payout failed', payout_id: failed.id }),
-    );
+    await logged(stack, { message: 'Owner payout failed', payout_id: failed.id });
   });
 
   it('permanent failure by VPA', async () => {
@@ -163,13 +159,11 @@ describe('payout workflow against the Cashfree sandbox', () => {
     expect(reversed.completedAt).toEqual(expect.any(String));
     expect(reversed.needsAttention).toBe(true);
     expect(reversed.errorMessage).toContain('INVALID_ACCOUNT_FAIL');
-    expect(stack.logs.map((l) => l.entry)).toContainEqual(
-      expect.objectContaining({
-        message: 'Owner payout reversed',
-        payout_id: reversed.id,
-        alarm: 'PayoutReversed',
-      }),
-    );
+    await logged(stack, {
+      message: 'Owner payout reversed',
+      payout_id: reversed.id,
+      alarm: 'PayoutReversed',
+    });
   });
 
   it('never fails a payout while Cashfree says it is pending; flags it for attention and keeps checking', async () => {
@@ -212,6 +206,7 @@ describe('unknown outcomes never double-pay (faults are global: one at a time)',
     await sandbox.faults({ duplicateWebhooks: 4 });
     const { paymentId } = await completedPaymentFor(stack, bank('345678901234'));
     const done = await payoutReaching(stack, paymentId, ['completed']);
+    await logged(stack, { message: 'Owner payout completed', payout_id: done.id });
     await new Promise((r) => setTimeout(r, 300));
     const after = await payoutsRepo(stack).get(done.id);
     expect(after!.status).toBe('completed');

@@ -77,3 +77,21 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * Waits for a function's log line having these fields. Log lines reach the test through the container's
+ * stdout, on their own channel: they can arrive after the write they follow is already visible in the table.
+ */
+export function logged(
+  stack: Pick<TestStack, 'logs'>,
+  fields: Record<string, unknown>,
+  { timeoutMs = 10_000 } = {},
+): Promise<Record<string, unknown>> {
+  return eventually(
+    async () =>
+      stack.logs.find((l) => Object.entries(fields).every(([key, value]) => l.entry[key] === value))?.entry,
+    { timeoutMs, intervalMs: 20 },
+  ).catch(() => {
+    throw new Error(`no log line with ${JSON.stringify(fields)} within ${timeoutMs} ms`);
+  });
+}
