@@ -3,7 +3,8 @@ import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { phonePeClientFactory, startPayoutDependencies, tableNames } from '../../shared/config/app-config';
-import { initiateOwnerPayout } from '../../shared/payouts/start-payout';
+import { startMissingPayouts } from '../../shared/payouts/start-payout';
+import type { MissingPayoutsReport } from '../../shared/payouts/start-payout';
 import { readEnv } from '../../shared/config/env';
 import { logger } from '../../shared/logger';
 import { DEFAULT_RECONCILE_POLICY, reconcilePendingPayments } from '../../shared/payments/reconcile-payments';
@@ -36,7 +37,7 @@ const starter = startPayoutDependencies(documentClient, payments);
  * Scheduled (EventBridge, every minute): confirm pending payments whose webhook has not come, and start the
  * payout of any completed payment whose stream record never did (Invariant 1: nothing lost with a record).
  */
-export const handler = middy<ScheduledEvent, ReconcileReport & PayoutCheckReport>()
+export const handler = middy<ScheduledEvent, ReconcileReport & MissingPayoutsReport>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .handler(async () => ({
     ...(await reconcilePendingPayments(
@@ -47,40 +48,9 @@ export const handler = middy<ScheduledEvent, ReconcileReport & PayoutCheckReport
         expiryGraceSeconds: env.RECONCILE_EXPIRY_GRACE_SECONDS,
       },
     )),
-    ...(await startMissingPayouts()),
+    // Completed payments without a recorded payout after the grace period: the stream should have started one.
+    ...(await startMissingPayouts(
+      { ...starter, payments },
+      new Date(Date.now() - env.RECONCILE_PAYOUT_GRACE_SECONDS * 1000).toISOString(),
+    )),
   }));
-
-interface PayoutCheckReport {
-  payoutsStarted: number;
-  payoutStartsFailed: number;
-}
-
-/** Completed payments without a recorded payout after the grace period: the stream should have started one. */
-async function startMissingPayouts(): Promise<PayoutCheckReport> {
-  const before = new Date(Date.now() - env.RECONCILE_PAYOUT_GRACE_SECONDS * 1000).toISOString();
-  const report: PayoutCheckReport = { payoutsStarted: 0, payoutStartsFailed: 0 };
-  for (const payment of await payments.listAwaitingPayout(before, 100)) {
-    const fields = { payment_id: payment.id, owner_id: payment.ownerId };
-    try {
-      const { payout, created } = await initiateOwnerPayout(starter, payment);
-      if (created) {
-        logger.warn('Payout started by the reconciler (stream record missing)', {
-          ...fields,
-          payout_id: payout.id,
-        });
-        report.payoutsStarted += 1;
-      } else {
-        // The stream had started it; only noting its id on the payment had not happened yet.
-        logger.info('Payout of a completed payment recorded by the reconciler', {
-          ...fields,
-          payout_id: payout.id,
-        });
-      }
-    } catch (error) {
-      // One payment that cannot be started now must not hold back the others; it is tried again next run.
-      logger.error('Payout start by the reconciler failed', { ...fields, error: (error as Error).message });
-      report.payoutStartsFailed += 1;
-    }
-  }
-  return report;
-}

@@ -99,6 +99,47 @@ export async function initiateOwnerPayout(
   return { payout, created: result.created };
 }
 
+export interface MissingPayoutsReport {
+  payoutsStarted: number;
+  payoutStartsFailed: number;
+}
+
+/**
+ * The reconciler's safety net: completed payments still without a recorded payout at `before` (the stream
+ * should have started one) get it now, oldest first. One payment whose start fails is logged and counted,
+ * and does not hold back the others; it stays on the index and is tried again by the next run.
+ */
+export async function startMissingPayouts(
+  deps: StartPayoutDeps & { payments: PaymentRepository },
+  before: string,
+  limit = 100,
+): Promise<MissingPayoutsReport> {
+  const report: MissingPayoutsReport = { payoutsStarted: 0, payoutStartsFailed: 0 };
+  for (const payment of await deps.payments.listAwaitingPayout(before, limit)) {
+    const fields = { payment_id: payment.id, owner_id: payment.ownerId };
+    try {
+      const { payout, created } = await initiateOwnerPayout(deps, payment);
+      if (created) {
+        logger.warn('Payout started by the reconciler (stream record missing)', {
+          ...fields,
+          payout_id: payout.id,
+        });
+        report.payoutsStarted += 1;
+      } else {
+        // The stream had started it; only noting its id on the payment had not happened yet.
+        logger.info('Payout of a completed payment recorded by the reconciler', {
+          ...fields,
+          payout_id: payout.id,
+        });
+      }
+    } catch (error) {
+      logger.error('Payout start by the reconciler failed', { ...fields, error: (error as Error).message });
+      report.payoutStartsFailed += 1;
+    }
+  }
+  return report;
+}
+
 /** Notes the payout on its payment, so the reconciler stops looking for a completed payment without one. */
 async function recordPayoutOnPayment(
   payments: PaymentRepository,

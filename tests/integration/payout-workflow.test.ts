@@ -9,6 +9,10 @@ import type { OwnerPayout } from '../../shared/domain/entities';
 import { newId } from '../../shared/domain/ids';
 import { cashfreeSignature } from '../../shared/payouts/cashfree-webhook';
 import { payoutDetailResponse } from '../../shared/http/api-schemas';
+import { DEMO } from '../../infra/local/demo';
+import { pendingPayment } from '../../shared/payments/new-payment';
+import { startMissingPayouts } from '../../shared/payouts/start-payout';
+import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
 import { eventually, logged, startTestStack } from '../support/local-stack';
 import type { TestStack } from '../support/local-stack';
 import {
@@ -439,5 +443,65 @@ describe('check_status', () => {
     const again = await stack.api(`/api/owner-payouts/${payout.id}/check_status/`, { token: owner });
     expect(again.status).toBe(429);
     await sandbox.faults({ dropWebhooks: 0 });
+  });
+});
+
+describe('the reconciler starts payouts the stream missed', () => {
+  it('one payment whose start fails is counted and does not hold back the next; the next run starts it', async () => {
+    const payments = new DynamoPaymentRepository(stack.documentClient, stack.tables.payments);
+    // Written completed in one go (an INSERT, which the stream's payout starter never sees), oldest first.
+    const brokenOwnerId = newId();
+    const written: string[] = [];
+    for (const ownerId of [brokenOwnerId, DEMO.ownerId]) {
+      const id = newId();
+      const now = new Date().toISOString();
+      await payments.create({
+        ...pendingPayment({
+          id,
+          tenantId: DEMO.tenantId,
+          unitId: newId(),
+          propertyId: DEMO.propertyId,
+          ownerId,
+          period: '2030-07',
+          amountPaise: DEMO.rentPaise,
+          now,
+        }),
+        status: 'completed',
+        completedAt: now,
+      });
+      written.push(id);
+    }
+    const [brokenId, fineId] = written as [string, string];
+    // The directory fails for the first payment's owner only (an outage seen by one call).
+    let directoryDown = true;
+    const directory = new Proxy(stack.directory, {
+      get: (target, property, receiver) =>
+        property === 'getOwner'
+          ? async (ownerId: string) => {
+              if (directoryDown && ownerId === brokenOwnerId) throw new Error('directory unavailable');
+              return target.getOwner(ownerId);
+            }
+          : (Reflect.get(target, property, receiver) as unknown),
+    });
+    const deps = {
+      payments,
+      payouts: payoutsRepo(stack),
+      directory,
+      sfn: stack.sfn,
+      stateMachineArn: stack.stateMachineArn,
+      now: () => new Date(),
+    };
+    // The stack's own reconciler waits the default 120 s grace; this run looks at everything completed so far.
+    const before = new Date(Date.now() + 1000).toISOString();
+    expect(await startMissingPayouts(deps, before)).toEqual({ payoutsStarted: 1, payoutStartsFailed: 1 });
+    const fine = await payoutsRepo(stack).getByPaymentId(fineId);
+    expect((await payments.get(fineId))?.payoutId).toBe(fine?.id);
+    expect(await payoutsRepo(stack).getByPaymentId(brokenId)).toBeNull();
+
+    directoryDown = false;
+    expect(await startMissingPayouts(deps, before)).toEqual({ payoutsStarted: 1, payoutStartsFailed: 0 });
+    const started = await payoutsRepo(stack).getByPaymentId(brokenId);
+    expect((await payments.get(brokenId))?.payoutId).toBe(started?.id);
+    expect(await startMissingPayouts(deps, before)).toEqual({ payoutsStarted: 0, payoutStartsFailed: 0 });
   });
 });
