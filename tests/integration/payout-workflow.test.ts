@@ -269,7 +269,8 @@ describe('redrive and manual retry', () => {
   }, 90_000);
 
   it.each([
-    ['SubmitTransfer', { authFailures: 1 }],
+    // Scoped to transfer creation: a status poll of an earlier test's payout must not use it up.
+    ['SubmitTransfer', { createAuthFailures: 1 }],
     ['CheckTransfer', null],
   ])(
     'redrives after credentials fail at %s, with no second transfer',

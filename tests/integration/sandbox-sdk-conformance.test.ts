@@ -183,6 +183,29 @@ describe('Cashfree sandbox, driven by cashfree-payout', () => {
     });
   });
 
+  it('spends createAuthFailures on transfer creation only: status reads in between keep working', async () => {
+    await fetch(`${sandbox.url.replace(/\/payout$/, '')}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ createAuthFailures: 1 }),
+    });
+    await expect(
+      Cashfree.PayoutFetchTransfer('2024-01-01', undefined, undefined, 'NOPE'),
+    ).rejects.toMatchObject({ response: { status: 404 } });
+    const transfer = {
+      transfer_id: `SDK_AUTH_${Date.now()}`,
+      transfer_amount: 10,
+      beneficiary_details: {
+        beneficiary_name: 'Asha Verma',
+        beneficiary_instrument_details: { bank_account_number: '123456789012', bank_ifsc: 'SBIN0001234' },
+      },
+    };
+    await expect(Cashfree.PayoutInitiateTransfer('2024-01-01', undefined, transfer)).rejects.toMatchObject({
+      response: { status: 401, data: { code: 'authentication_failed' } },
+    });
+    expect((await Cashfree.PayoutInitiateTransfer('2024-01-01', undefined, transfer)).status).toBe(200);
+  });
+
   it('answers an unknown transfer with 404 transfer_id_not_found', async () => {
     await expect(
       Cashfree.PayoutFetchTransfer('2024-01-01', undefined, undefined, 'NOPE'),

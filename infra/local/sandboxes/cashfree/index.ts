@@ -169,6 +169,8 @@ const faultsSchema = z.strictObject({
     })
     .optional(),
   authFailures: z.number().int().min(0).max(1000).optional(),
+  // Auth failures on transfer creation only: a status poll of another payout cannot use them up.
+  createAuthFailures: z.number().int().min(0).max(1000).optional(),
   dropWebhooks: z.number().int().min(0).max(1000).optional(),
   duplicateWebhooks: z.number().int().min(0).max(50).optional(),
 });
@@ -274,6 +276,7 @@ export async function startCashfreeSandbox(
       | 'statusErrors'
       | 'statusTimeouts'
       | 'authFailures'
+      | 'createAuthFailures'
       | 'dropWebhooks',
   ) => {
     const n = faults[key] ?? 0;
@@ -369,9 +372,10 @@ export async function startCashfreeSandbox(
   }, 20);
   ticker.unref();
 
-  function authorized(req: IncomingMessage, res: ServerResponse): boolean {
+  function authorized(req: IncomingMessage, res: ServerResponse, creating = false): boolean {
     if (
       take('authFailures') ||
+      (creating && take('createAuthFailures')) ||
       req.headers['x-client-id'] !== o.clientId ||
       req.headers['x-client-secret'] !== o.clientSecret
     ) {
@@ -411,7 +415,7 @@ export async function startCashfreeSandbox(
     let m: RegExpExecArray | null;
 
     if (method === 'POST' && path === '/payout/transfers') {
-      if (!authorized(req, res)) return;
+      if (!authorized(req, res, true)) return;
       const raw = parseJsonObject(await readBody(req));
       if (take('createTimeoutsBeforeAccept')) {
         hanging.add(res);
