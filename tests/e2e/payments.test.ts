@@ -61,7 +61,7 @@ const completedView = (id: string) =>
 describe('PhonePe webhooks', () => {
   it('20 identical webhooks at once complete the payment once and start one payout', async () => {
     const { id, merchantOrderId } = await newPayment();
-    await setFaults({ dropWebhooks: 1 });
+    await setFaults({ merchantOrderId, dropWebhooks: 1 });
     await phonepe(`/_sandbox/orders/${merchantOrderId}/complete`, { method: 'POST' });
     const body = JSON.stringify({
       event: 'checkout.order.completed',
@@ -149,10 +149,14 @@ describe('PhonePe webhooks', () => {
 
   it('confirms through a PhonePe status outage: the stream retries until the status API answers', async () => {
     const { id, merchantOrderId } = await newPayment();
-    await setFaults({ statusErrors: 2, statusDelayMs: 200 });
+    // Scoped to this order: another payment's status check (the reconciler's) cannot use them up.
+    await setFaults({ merchantOrderId, statusErrors: 2, statusDelayMs: 200 });
     await phonepe(`/_sandbox/orders/${merchantOrderId}/complete`, { method: 'POST' });
     await completedView(id);
-    await setFaults({ statusDelayMs: 0 });
+    const left = (await (await phonepe(`/_sandbox/faults?merchantOrderId=${merchantOrderId}`)).json()) as {
+      statusErrors: number;
+    };
+    expect(left.statusErrors).toBe(0);
   });
 
   it('records a refund on the payment', async () => {
@@ -181,7 +185,7 @@ describe('PhonePe webhooks', () => {
 describe('reconciliation', () => {
   it('completes a payment whose webhook never came, by polling the order-status API', async () => {
     const { id, merchantOrderId } = await newPayment();
-    await setFaults({ dropWebhooks: 1 });
+    await setFaults({ merchantOrderId, dropWebhooks: 1 });
     await phonepe(`/_sandbox/orders/${merchantOrderId}/complete`, { method: 'POST' });
     const webhooks = (await (await phonepe('/_sandbox/webhooks')).json()) as {
       webhooks: { merchantOrderId: string; error?: string }[];

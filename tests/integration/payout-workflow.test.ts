@@ -184,32 +184,42 @@ describe('payout workflow against the Cashfree sandbox', () => {
   });
 });
 
-describe('unknown outcomes never double-pay (faults are global: one at a time)', () => {
+describe('unknown outcomes never double-pay', () => {
+  // Each case's faults are scoped to its own beneficiary, so another test's payout still polling Cashfree cannot
+  // use them up, and each case checks that every fault it set was spent on its own payout.
   it.each([
-    ['accepted, then a timeout', { createTimeoutsAfterAccept: 1 }],
-    ['accepted, then a 502', { createErrorsAfterAccept: 1 }],
-    ['a 500 before accepting', { createErrorsBeforeAccept: 1 }],
-    ['a timeout before accepting', { createTimeoutsBeforeAccept: 1 }],
-    ['a 429 with rate-limit headers', { rateLimit: { count: 1, retryAfterSeconds: 1 } }],
-    ['status checks failing', { statusErrors: 3 }],
+    ['accepted, then a timeout', '234567890101', { createTimeoutsAfterAccept: 1 }],
+    ['accepted, then a 502', '234567890102', { createErrorsAfterAccept: 1 }],
+    ['a 500 before accepting', '234567890103', { createErrorsBeforeAccept: 1 }],
+    ['a timeout before accepting', '234567890104', { createTimeoutsBeforeAccept: 1 }],
+    ['a 429 with rate-limit headers', '234567890105', { rateLimit: { count: 1, retryAfterSeconds: 1 } }],
+    // Its webhook is dropped too, so that only a status check can complete the payout: the three failing
+    // checks then come first.
+    ['status checks failing', '234567890106', { statusErrors: 3, dropWebhooks: 1 }],
   ])(
     '%s ends with exactly one transfer at Cashfree',
-    async (_name, faults) => {
-      await sandbox.faults(faults);
-      const { paymentId } = await completedPaymentFor(stack, bank('234567890123'));
+    async (_name, account, faults) => {
+      await sandbox.faults({ beneficiary: account, ...faults });
+      const { paymentId } = await completedPaymentFor(stack, bank(account));
       const done = await payoutReaching(stack, paymentId, ['completed'], 60_000);
       const transfers = await sandbox.transfersOf(done.id);
       expect(transfers).toHaveLength(1);
       expect(transfers[0]!.create_calls).toBe(1);
       expect(done.attempts).toHaveLength(1);
+      const left = await sandbox.faultsOf(account);
+      for (const key of Object.keys(faults))
+        expect(left[key], `${key} spent on this payout`).toEqual(
+          key === 'rateLimit' ? { count: 0, retryAfterSeconds: 1 } : 0,
+        );
     },
     90_000,
   );
 
   it('duplicate webhooks racing the poll complete the payout once', async () => {
-    await sandbox.faults({ duplicateWebhooks: 4 });
+    await sandbox.faults({ beneficiary: '345678901234', duplicateWebhooks: 4 });
     const { paymentId } = await completedPaymentFor(stack, bank('345678901234'));
     const done = await payoutReaching(stack, paymentId, ['completed']);
+    expect(await sandbox.faultsOf('345678901234')).toMatchObject({ duplicateWebhooks: 0 });
     await logged(stack, { message: 'Owner payout completed', payout_id: done.id });
     await new Promise((r) => setTimeout(r, 300));
     const after = await payoutsRepo(stack).get(done.id);
@@ -269,22 +279,19 @@ describe('redrive and manual retry', () => {
   }, 90_000);
 
   it.each([
-    // Scoped to transfer creation: a status poll of an earlier test's payout must not use it up.
-    ['SubmitTransfer', { createAuthFailures: 1 }],
-    ['CheckTransfer', null],
+    // Scoped to this beneficiary's transfer creation: no other payout's call can use it up.
+    ['SubmitTransfer', '678901234567', { createAuthFailures: 1 }],
+    ['CheckTransfer', '000000000008', null],
   ])(
     'redrives after credentials fail at %s, with no second transfer',
-    async (state, faults) => {
-      if (faults) await sandbox.faults(faults);
-      const { paymentId } = await completedPaymentFor(
-        stack,
-        bank(state === 'CheckTransfer' ? '000000000008' : '678901234567'),
-      );
+    async (state, account, faults) => {
+      if (faults) await sandbox.faults({ beneficiary: account, ...faults });
+      const { paymentId } = await completedPaymentFor(stack, bank(account));
       const payout = await payoutOf(stack, paymentId);
       if (!faults) {
-        // Let the transfer be accepted, then make the status checks fail on credentials.
+        // Let the transfer be accepted, then make its status checks fail on credentials.
         await eventually(async () => ((await sandbox.transfersOf(payout.id)).length === 1 ? true : null));
-        await sandbox.faults({ authFailures: 1000 });
+        await sandbox.faults({ beneficiary: account, authFailures: 1000 });
       }
       const failed = await executionOf(payout.id);
       expect(failed).toMatchObject({
@@ -292,7 +299,7 @@ describe('redrive and manual retry', () => {
         error: 'CashfreeAuthError',
         redriveStatus: 'REDRIVABLE',
       });
-      await sandbox.faults({ authFailures: 0 });
+      await sandbox.faults({ beneficiary: account, authFailures: 0 });
       await stack.sfn.send(new RedriveExecutionCommand({ executionArn: failed.executionArn! }));
       if (state === 'CheckTransfer') {
         const [t] = await sandbox.transfersOf(payout.id);
@@ -425,7 +432,7 @@ describe('check_status', () => {
     const [transfer] = await sandbox.transfersOf(payout.id);
     // Cashfree moves it on (approval given, then paid) before any webhook or poll has told us.
     const base = stack.urls.cashfree.replace(/\/payout$/, '');
-    await sandbox.faults({ dropWebhooks: 5 });
+    await sandbox.faults({ beneficiary: '000000000008', dropWebhooks: 5 });
     await fetch(`${base}/_sandbox/transfers/${transfer!.transfer_id}/advance`, { method: 'POST' });
     const owner = await stack.issuer.issue({ role: 'owner', sub: 'o', ownerId });
     const stranger = await stack.issuer.issue({ role: 'owner', sub: 's', ownerId: newId() });
@@ -443,7 +450,7 @@ describe('check_status', () => {
     expect(checked.body.cashfree_utr).toEqual(expect.any(String));
     const again = await stack.api(`/api/owner-payouts/${payout.id}/check_status/`, { token: owner });
     expect(again.status).toBe(429);
-    await sandbox.faults({ dropWebhooks: 0 });
+    await sandbox.faults({ beneficiary: '000000000008', dropWebhooks: 0 });
   });
 });
 

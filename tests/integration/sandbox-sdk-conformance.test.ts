@@ -112,6 +112,43 @@ describe('PhonePe sandbox, driven by @phonepe-pg/pg-sdk-node', () => {
     ).toThrow();
   });
 
+  it("scopes faults to one order: another order's calls neither see nor spend them", async () => {
+    const pay = (merchantOrderId: string) =>
+      client.pay(
+        StandardCheckoutPayRequest.builder()
+          .merchantOrderId(merchantOrderId)
+          .amount(1_000)
+          .redirectUrl('https://example.com/return')
+          .build(),
+      );
+    const scoped = `SDK_SCOPED_${Date.now()}`;
+    const other = `SDK_OTHER_${Date.now()}`;
+    const control = `${sandbox.url}/_sandbox/faults`;
+    const set = await fetch(control, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ merchantOrderId: scoped, payErrors: 1, statusErrors: 1 }),
+    });
+    expect(await set.json()).toEqual({ merchantOrderId: scoped, payErrors: 1, statusErrors: 1 });
+    expect((await pay(other)).state).toBe('PENDING');
+    expect((await client.getOrderStatus(other)).state).toBe('PENDING');
+    await expect(pay(scoped)).rejects.toMatchObject({ httpStatusCode: 500 });
+    expect((await pay(scoped)).state).toBe('PENDING');
+    await expect(client.getOrderStatus(scoped)).rejects.toMatchObject({ httpStatusCode: 500 });
+    expect((await client.getOrderStatus(scoped)).state).toBe('PENDING');
+    expect(await (await fetch(`${control}?merchantOrderId=${scoped}`)).json()).toEqual({
+      merchantOrderId: scoped,
+      payErrors: 0,
+      statusErrors: 0,
+    });
+    const bad = await fetch(control, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ merchantOrderId: 'not an id', statusErrors: 1 }),
+    });
+    expect(bad.status).toBe(400);
+  });
+
   it('reports an unknown order the way the SDK expects (an exception, not a body)', async () => {
     await expect(client.getOrderStatus('NO_SUCH_ORDER')).rejects.toMatchObject({ httpStatusCode: 404 });
   });
@@ -204,6 +241,64 @@ describe('Cashfree sandbox, driven by cashfree-payout', () => {
       response: { status: 401, data: { code: 'authentication_failed' } },
     });
     expect((await Cashfree.PayoutInitiateTransfer('2024-01-01', undefined, transfer)).status).toBe(200);
+  });
+
+  it("scopes faults to one beneficiary: another beneficiary's calls neither see nor spend them", async () => {
+    const control = `${sandbox.url.replace(/\/payout$/, '')}/_sandbox/faults`;
+    const set = await fetch(control, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        beneficiary: 'asha@okaxis',
+        statusErrors: 1,
+        rateLimit: { count: 1, retryAfterSeconds: 2 },
+      }),
+    });
+    expect(await set.json()).toEqual({
+      beneficiary: 'asha@okaxis',
+      statusErrors: 1,
+      rateLimit: { count: 1, retryAfterSeconds: 2 },
+    });
+    const transfer = (id: string, instrument: Record<string, string>) => ({
+      transfer_id: id,
+      transfer_amount: 10,
+      transfer_mode: ('vpa' in instrument ? 'upi' : 'banktransfer') as 'upi' | 'banktransfer',
+      beneficiary_details: { beneficiary_name: 'Asha Verma', beneficiary_instrument_details: instrument },
+    });
+    const other = transfer(`SDK_OTHER_${Date.now()}`, {
+      bank_account_number: '123456789012',
+      bank_ifsc: 'SBIN0001234',
+    });
+    const scoped = transfer(`SDK_SCOPED_${Date.now()}`, { vpa: 'asha@okaxis' });
+    // The other beneficiary's creation and status read go through untouched.
+    expect((await Cashfree.PayoutInitiateTransfer('2024-01-01', undefined, other)).status).toBe(200);
+    expect(
+      (await Cashfree.PayoutFetchTransfer('2024-01-01', undefined, undefined, other.transfer_id)).status,
+    ).toBe(200);
+    // The scoped beneficiary's first call meets the 429, its first status read the 500, then both work.
+    await expect(Cashfree.PayoutInitiateTransfer('2024-01-01', undefined, scoped)).rejects.toMatchObject({
+      response: { status: 429, headers: expect.objectContaining({ 'retry-after': '2' }) },
+    });
+    expect((await Cashfree.PayoutInitiateTransfer('2024-01-01', undefined, scoped)).status).toBe(200);
+    await expect(
+      Cashfree.PayoutFetchTransfer('2024-01-01', undefined, undefined, scoped.transfer_id),
+    ).rejects.toMatchObject({ response: { status: 500 } });
+    expect(
+      (await Cashfree.PayoutFetchTransfer('2024-01-01', undefined, undefined, scoped.transfer_id)).status,
+    ).toBe(200);
+    const left = await (await fetch(`${control}?beneficiary=asha%40okaxis`)).json();
+    expect(left).toEqual({
+      beneficiary: 'asha@okaxis',
+      statusErrors: 0,
+      rateLimit: { count: 0, retryAfterSeconds: 2 },
+    });
+    expect(await (await fetch(control)).json()).not.toHaveProperty('statusErrors', 1);
+    const bad = await fetch(control, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ beneficiary: 'no spaces allowed', statusErrors: 1 }),
+    });
+    expect(bad.status).toBe(400);
   });
 
   it('answers an unknown transfer with 404 transfer_id_not_found', async () => {

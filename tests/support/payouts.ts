@@ -115,6 +115,11 @@ export function sandboxControl(stack: TestStack) {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(faults),
       }).then((r) => r.json()),
+    /** The faults still waiting for one beneficiary's transfers (set with `faults({ beneficiary, ... })`). */
+    faultsOf: async (beneficiary: string) =>
+      (await (
+        await fetch(`${base}/_sandbox/faults?beneficiary=${encodeURIComponent(beneficiary)}`)
+      ).json()) as Record<string, unknown>,
     transfersOf: async (payoutId: string) => {
       const all = (await (await fetch(`${base}/_sandbox/transfers`)).json()) as {
         transfers: {

@@ -175,6 +175,20 @@ const faultsSchema = z.strictObject({
   duplicateWebhooks: z.number().int().min(0).max(50).optional(),
 });
 type Faults = z.infer<typeof faultsSchema>;
+// A beneficiary's bank account number or VPA: with it, the faults apply only to that beneficiary's transfers
+// (creation, status reads and webhooks), so a payout still polling elsewhere cannot use them up.
+const beneficiaryScope = z.string().regex(/^[A-Za-z0-9._@-]{4,100}$/, 'a bank account number or VPA');
+const faultsRequestSchema = faultsSchema.extend({ beneficiary: beneficiaryScope.optional() });
+
+/** The beneficiary a transfer (or a creation request's body) pays: its VPA, else its bank account number. */
+function beneficiaryOf(details: unknown): string | undefined {
+  if (typeof details !== 'object' || details === null) return undefined;
+  const instrument = (details as { beneficiary_instrument_details?: unknown }).beneficiary_instrument_details;
+  if (typeof instrument !== 'object' || instrument === null) return undefined;
+  const { vpa, bank_account_number: account } = instrument as Record<string, unknown>;
+  if (typeof vpa === 'string') return vpa;
+  return typeof account === 'string' ? account : undefined;
+}
 
 const transferSchema = z.looseObject({
   transfer_id: z.string().regex(/^[A-Za-z0-9_]{1,40}$/, 'transfer_id_invalid'),
@@ -257,6 +271,7 @@ export async function startCashfreeSandbox(
   const webhooks: unknown[] = saved?.webhooks ?? [];
   const beneficiaryAttempts: Record<string, number> = saved?.beneficiaryAttempts ?? {};
   let faults: Faults = {};
+  const scopedFaults = new Map<string, Faults>();
   let closed = false;
   const hanging = new Set<ServerResponse>();
   const persist = () =>
@@ -278,11 +293,37 @@ export async function startCashfreeSandbox(
       | 'authFailures'
       | 'createAuthFailures'
       | 'dropWebhooks',
+    beneficiary?: string,
   ) => {
-    const n = faults[key] ?? 0;
-    if (n <= 0) return false;
-    faults[key] = n - 1;
-    return true;
+    // The beneficiary's own faults first, then the global ones.
+    for (const set of [beneficiary === undefined ? undefined : scopedFaults.get(beneficiary), faults]) {
+      const n = set?.[key] ?? 0;
+      if (set && n > 0) {
+        set[key] = n - 1;
+        return true;
+      }
+    }
+    return false;
+  };
+  const takeRateLimit = (beneficiary?: string) => {
+    for (const set of [beneficiary === undefined ? undefined : scopedFaults.get(beneficiary), faults]) {
+      const limit = set?.rateLimit;
+      if (limit && limit.count > 0) {
+        limit.count -= 1;
+        return limit.retryAfterSeconds;
+      }
+    }
+    return null;
+  };
+  const takeDuplicates = (beneficiary?: string) => {
+    let copies = 0;
+    for (const set of [beneficiary === undefined ? undefined : scopedFaults.get(beneficiary), faults]) {
+      if (set) {
+        copies += set.duplicateWebhooks ?? 0;
+        set.duplicateWebhooks = 0;
+      }
+    }
+    return copies;
   };
 
   const rateHeaders = () => ({
@@ -303,12 +344,12 @@ export async function startCashfreeSandbox(
   function sendWebhook(t: Transfer): void {
     const type = EVENTS[t.status];
     if (!o.webhookUrl || !type) return;
-    if (take('dropWebhooks')) {
+    const beneficiary = beneficiaryOf(t.beneficiary_details);
+    if (take('dropWebhooks', beneficiary)) {
       webhooks.push({ transfer_id: t.transfer_id, type, dropped: true, at: new Date().toISOString() });
       return;
     }
-    const copies = 1 + (faults.duplicateWebhooks ?? 0);
-    faults.duplicateWebhooks = 0;
+    const copies = 1 + takeDuplicates(beneficiary);
     const body = JSON.stringify({
       data: publicView(t),
       event_time: new Date().toISOString().slice(0, 19),
@@ -372,10 +413,15 @@ export async function startCashfreeSandbox(
   }, 20);
   ticker.unref();
 
-  function authorized(req: IncomingMessage, res: ServerResponse, creating = false): boolean {
+  function authorized(
+    req: IncomingMessage,
+    res: ServerResponse,
+    beneficiary: string | undefined,
+    creating = false,
+  ): boolean {
     if (
-      take('authFailures') ||
-      (creating && take('createAuthFailures')) ||
+      take('authFailures', beneficiary) ||
+      (creating && take('createAuthFailures', beneficiary)) ||
       req.headers['x-client-id'] !== o.clientId ||
       req.headers['x-client-secret'] !== o.clientSecret
     ) {
@@ -393,10 +439,9 @@ export async function startCashfreeSandbox(
       );
       return false;
     }
-    const limit = faults.rateLimit;
-    if (limit && limit.count > 0) {
-      limit.count -= 1;
-      const s = String(limit.retryAfterSeconds);
+    const retryAfter = takeRateLimit(beneficiary);
+    if (retryAfter !== null) {
+      const s = String(retryAfter);
       cfError(res, 429, 'rate_limit_error', 'rate_limit_exceeded', 'Too many requests', {
         'x-ratelimit-limit': '150',
         'x-ratelimit-remaining': '0',
@@ -415,13 +460,23 @@ export async function startCashfreeSandbox(
     let m: RegExpExecArray | null;
 
     if (method === 'POST' && path === '/payout/transfers') {
-      if (!authorized(req, res, true)) return;
-      const raw = parseJsonObject(await readBody(req));
-      if (take('createTimeoutsBeforeAccept')) {
+      const text = await readBody(req);
+      // Which beneficiary's faults apply is read leniently here; the body is validated after authentication.
+      let beneficiary: string | undefined;
+      try {
+        beneficiary = beneficiaryOf(
+          (JSON.parse(text) as { beneficiary_details?: unknown }).beneficiary_details,
+        );
+      } catch {
+        beneficiary = undefined;
+      }
+      if (!authorized(req, res, beneficiary, true)) return;
+      const raw = parseJsonObject(text);
+      if (take('createTimeoutsBeforeAccept', beneficiary)) {
         hanging.add(res);
         return;
       }
-      if (take('createErrorsBeforeAccept'))
+      if (take('createErrorsBeforeAccept', beneficiary))
         return cfError(res, 500, 'api_error', 'internal_server_error', 'Internal Server Error');
       const parsed = transferSchema.safeParse(raw);
       if (!parsed.success) {
@@ -505,25 +560,31 @@ export async function startCashfreeSandbox(
       };
       transfers.set(t.transfer_id, t);
       persist();
-      if (take('createTimeoutsAfterAccept')) {
+      if (take('createTimeoutsAfterAccept', beneficiary)) {
         hanging.add(res);
         return;
       }
-      if (take('createErrorsAfterAccept'))
+      if (take('createErrorsAfterAccept', beneficiary))
         return cfError(res, 502, 'api_error', 'internal_server_error', 'Bad Gateway');
       return sendJson(res, 200, publicView(t), rateHeaders());
     }
 
     if (method === 'GET' && path === '/payout/transfers') {
-      if (!authorized(req, res)) return;
-      if (take('statusTimeouts')) {
+      const id = url.searchParams.get('transfer_id');
+      const cf = url.searchParams.get('cf_transfer_id');
+      const t = id
+        ? transfers.get(id)
+        : cf
+          ? [...transfers.values()].find((x) => x.cf_transfer_id === cf)
+          : undefined;
+      const beneficiary = t ? beneficiaryOf(t.beneficiary_details) : undefined;
+      if (!authorized(req, res, beneficiary)) return;
+      if (take('statusTimeouts', beneficiary)) {
         hanging.add(res);
         return;
       }
-      if (take('statusErrors'))
+      if (take('statusErrors', beneficiary))
         return cfError(res, 500, 'api_error', 'internal_server_error', 'Internal Server Error');
-      const id = url.searchParams.get('transfer_id');
-      const cf = url.searchParams.get('cf_transfer_id');
       if (!id && !cf)
         return cfError(
           res,
@@ -532,7 +593,6 @@ export async function startCashfreeSandbox(
           'transfer_id_missing',
           'transfer_id or cf_transfer_id is required',
         );
-      const t = id ? transfers.get(id) : [...transfers.values()].find((x) => x.cf_transfer_id === cf);
       if (!t)
         return cfError(
           res,
@@ -561,17 +621,30 @@ export async function startCashfreeSandbox(
       advance(t);
       return sendJson(res, 200, publicView(t));
     }
-    if (method === 'GET' && path === '/_sandbox/faults') return sendJson(res, 200, faults);
+    if (method === 'GET' && path === '/_sandbox/faults') {
+      const scope = url.searchParams.get('beneficiary');
+      if (scope === null) return sendJson(res, 200, faults);
+      const parsedScope = beneficiaryScope.safeParse(scope);
+      if (!parsedScope.success)
+        throw new SandboxRequestError(400, 'bad_request', 'beneficiary: a bank account number or VPA');
+      return sendJson(res, 200, { beneficiary: scope, ...scopedFaults.get(scope) });
+    }
     if (method === 'POST' && path === '/_sandbox/faults') {
-      const parsed = faultsSchema.safeParse(parseJsonObject(await readBody(req)));
+      const parsed = faultsRequestSchema.safeParse(parseJsonObject(await readBody(req)));
       if (!parsed.success)
         throw new SandboxRequestError(
           400,
           'bad_request',
           parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
         );
-      faults = { ...faults, ...parsed.data };
-      return sendJson(res, 200, faults);
+      const { beneficiary, ...set } = parsed.data;
+      if (beneficiary === undefined) {
+        faults = { ...faults, ...set };
+        return sendJson(res, 200, faults);
+      }
+      const next = { ...scopedFaults.get(beneficiary), ...set };
+      scopedFaults.set(beneficiary, next);
+      return sendJson(res, 200, { beneficiary, ...next });
     }
     if (method === 'GET' && path === '/_sandbox/webhooks') return sendJson(res, 200, { webhooks });
     if (method === 'GET' && path === '/_sandbox/beneficiaries') {
@@ -595,6 +668,7 @@ export async function startCashfreeSandbox(
       webhooks.length = 0;
       for (const k of Object.keys(beneficiaryAttempts)) delete beneficiaryAttempts[k];
       faults = {};
+      scopedFaults.clear();
       balancePaise = o.initialBalancePaise ?? 10_000_000_000;
       persist();
       return sendJson(res, 200, { reset: true });

@@ -83,6 +83,15 @@ export const phonePeFaultsSchema = z.strictObject({
   webhookDelayMs: z.number().int().min(0).max(120_000).optional(),
 });
 type Faults = Required<z.infer<typeof phonePeFaultsSchema>>;
+// With merchantOrderId, the faults apply only to calls about that order (its pay request, status reads and
+// webhooks), so another order's reconciliation or webhook cannot use them up.
+const faultsRequestSchema = phonePeFaultsSchema.extend({
+  merchantOrderId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/, 'a merchantOrderId')
+    .optional(),
+});
+type Counter = 'statusErrors' | 'statusTimeouts' | 'payErrors' | 'dropWebhooks';
 const NO_FAULTS: Faults = {
   statusDelayMs: 0,
   statusErrors: 0,
@@ -127,6 +136,28 @@ export async function startPhonePeSandbox(
   const webhooks: WebhookAttempt[] = saved?.webhooks ?? [];
   const tokens = new Map<string, number>();
   let faults: Faults = { ...NO_FAULTS };
+  const scopedFaults = new Map<string, Partial<Faults>>();
+  /** Spends one of the order's own faults if it has one, else a global one. */
+  const take = (key: Counter, merchantOrderId: string | undefined): boolean => {
+    const own = merchantOrderId === undefined ? undefined : scopedFaults.get(merchantOrderId);
+    if (own && (own[key] ?? 0) > 0) {
+      own[key] = (own[key] ?? 0) - 1;
+      return true;
+    }
+    if (faults[key] <= 0) return false;
+    faults[key] -= 1;
+    return true;
+  };
+  /** A delay set for the order, else the global one. */
+  const delayFor = (key: 'statusDelayMs' | 'webhookDelayMs', merchantOrderId: string): number =>
+    scopedFaults.get(merchantOrderId)?.[key] ?? faults[key];
+  const takeDuplicates = (merchantOrderId: string): number => {
+    const own = scopedFaults.get(merchantOrderId);
+    const copies = (own?.duplicateWebhooks ?? 0) + faults.duplicateWebhooks;
+    if (own) own.duplicateWebhooks = 0;
+    faults.duplicateWebhooks = 0;
+    return copies;
+  };
   let closed = false;
   let deliveries = 0;
   const hanging = new Set<ServerResponse>();
@@ -172,8 +203,7 @@ export async function startPhonePeSandbox(
       : order.state === 'COMPLETED'
         ? 'checkout.order.completed'
         : 'checkout.order.failed';
-    if (faults.dropWebhooks > 0) {
-      faults.dropWebhooks -= 1;
+    if (take('dropWebhooks', order.merchantOrderId)) {
       webhooks.push({
         merchantOrderId: order.merchantOrderId,
         event,
@@ -186,8 +216,7 @@ export async function startPhonePeSandbox(
       persist();
       return;
     }
-    const copies = 1 + (faults.duplicateWebhooks > 0 ? faults.duplicateWebhooks : 0);
-    if (faults.duplicateWebhooks > 0) faults.duplicateWebhooks = 0;
+    const copies = 1 + takeDuplicates(order.merchantOrderId);
     const payload = refund
       ? {
           merchantId: o.merchantId,
@@ -200,7 +229,8 @@ export async function startPhonePeSandbox(
         }
       : orderStatusBody(order);
     const body = JSON.stringify({ event, type: event.toUpperCase().replace(/\./g, '_'), payload });
-    if (faults.webhookDelayMs > 0) await delay(faults.webhookDelayMs);
+    const webhookDelayMs = delayFor('webhookDelayMs', order.merchantOrderId);
+    if (webhookDelayMs > 0) await delay(webhookDelayMs);
     await Promise.all(
       Array.from({ length: copies }, () => {
         const delivery = ++deliveries;
@@ -296,11 +326,18 @@ export async function startPhonePeSandbox(
 
     if (method === 'POST' && path === '/checkout/v2/pay') {
       if (!bearer(req)) return phonePeError(res, 401, 'UNAUTHORIZED', 'Invalid or expired O-Bearer token');
-      if (faults.payErrors > 0) {
-        faults.payErrors -= 1;
-        return phonePeError(res, 500, 'INTERNAL_SERVER_ERROR', 'Injected fault');
+      const text = await readBody(req);
+      // Which order's faults apply is read leniently here; the body is validated below.
+      let orderId: string | undefined;
+      try {
+        const id = (JSON.parse(text) as { merchantOrderId?: unknown }).merchantOrderId;
+        orderId = typeof id === 'string' ? id : undefined;
+      } catch {
+        orderId = undefined;
       }
-      const parsed = payRequestSchema.safeParse(parseJsonObject(await readBody(req)));
+      if (take('payErrors', orderId))
+        return phonePeError(res, 500, 'INTERNAL_SERVER_ERROR', 'Injected fault');
+      const parsed = payRequestSchema.safeParse(parseJsonObject(text));
       if (!parsed.success)
         return phonePeError(
           res,
@@ -349,17 +386,16 @@ export async function startPhonePeSandbox(
 
     if (method === 'GET' && (m = /^\/checkout\/v2\/order\/([^/]+)\/status$/.exec(path))) {
       if (!bearer(req)) return phonePeError(res, 401, 'UNAUTHORIZED', 'Invalid or expired O-Bearer token');
-      if (faults.statusTimeouts > 0) {
-        faults.statusTimeouts -= 1;
+      const merchantOrderId = m[1] ?? '';
+      if (take('statusTimeouts', merchantOrderId)) {
         hanging.add(res);
         res.on('close', () => hanging.delete(res));
         return; // never answers: the client's timeout decides
       }
-      if (faults.statusDelayMs > 0) await delay(faults.statusDelayMs);
-      if (faults.statusErrors > 0) {
-        faults.statusErrors -= 1;
+      const statusDelayMs = delayFor('statusDelayMs', merchantOrderId);
+      if (statusDelayMs > 0) await delay(statusDelayMs);
+      if (take('statusErrors', merchantOrderId))
         return phonePeError(res, 500, 'INTERNAL_SERVER_ERROR', 'Injected fault');
-      }
       const order = findOrder(m[1] ?? '');
       const body = orderStatusBody(order);
       if (url.searchParams.get('details') !== 'true') body.paymentDetails = order.paymentDetails.slice(-1);
@@ -422,22 +458,33 @@ ${
       return sendJson(res, 202, refund);
     }
     if (method === 'GET' && path === '/_sandbox/webhooks') return sendJson(res, 200, { webhooks });
-    if (method === 'GET' && path === '/_sandbox/faults') return sendJson(res, 200, faults);
+    if (method === 'GET' && path === '/_sandbox/faults') {
+      const scope = url.searchParams.get('merchantOrderId');
+      if (scope === null) return sendJson(res, 200, faults);
+      return sendJson(res, 200, { merchantOrderId: scope, ...scopedFaults.get(scope) });
+    }
     if (method === 'POST' && path === '/_sandbox/faults') {
-      const parsed = phonePeFaultsSchema.safeParse(parseJsonObject(await readBody(req)));
+      const parsed = faultsRequestSchema.safeParse(parseJsonObject(await readBody(req)));
       if (!parsed.success)
         throw new SandboxRequestError(
           400,
           'BAD_REQUEST',
           parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
         );
-      faults = { ...faults, ...parsed.data };
-      return sendJson(res, 200, faults);
+      const { merchantOrderId, ...set } = parsed.data;
+      if (merchantOrderId === undefined) {
+        faults = { ...faults, ...set };
+        return sendJson(res, 200, faults);
+      }
+      const next = { ...scopedFaults.get(merchantOrderId), ...set };
+      scopedFaults.set(merchantOrderId, next);
+      return sendJson(res, 200, { merchantOrderId, ...next });
     }
     if (method === 'POST' && path === '/_sandbox/reset') {
       orders.clear();
       webhooks.length = 0;
       faults = { ...NO_FAULTS };
+      scopedFaults.clear();
       persist();
       return sendJson(res, 200, { reset: true });
     }
