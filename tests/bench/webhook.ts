@@ -36,6 +36,9 @@ import { positiveInt, readEnv } from '../../shared/config/env';
  *   first deliveries (recorded, then confirmed off the stream against the slow status API, completed, payout
  *   started) happen while it is measured, among PhonePe's repeats. Before the next floor window that background work is waited for, so that the
  *   floor is not measured on a machine still busy with the webhook's payments.
+ * - BENCH_STATUS=timeout: the status API also stops answering while the webhook is driven (the issue's other
+ *   case: "takes 1 s or times out"). Confirmations then hang until the client's timeout, fail and are retried
+ *   by the event source; the status API answers again before each drain, so every payment still completes.
  */
 function readKnobs<T>(read: () => T): T {
   try {
@@ -61,6 +64,10 @@ const knobs = readKnobs(() =>
       // Two cores: more containers than this only add threads that each compile the handler on their own and
       // contend for the same cores (measured: 287, 222 and 181 req/s with 4, 8 and 16 containers).
       BENCH_CONTAINERS: positiveInt.default(4),
+      // slow: PhonePe's status API answers in 1 s. timeout: it also never answers at all while the webhook is
+      // being driven (the stream's confirmations hang until the client's timeout and are retried), and
+      // answers again, in 1 s, before each drain.
+      BENCH_STATUS: z.enum(['slow', 'timeout']).default('slow'),
     }),
   ),
 );
@@ -71,6 +78,7 @@ const DURATION_S = knobs.BENCH_DURATION;
 const ROUNDS = knobs.BENCH_ROUNDS;
 const WARMUP_MAX_S = knobs.BENCH_WARMUP_MAX;
 const CONTAINERS = knobs.BENCH_CONTAINERS;
+const STATUS = knobs.BENCH_STATUS;
 const WARMUP_SLICE_S = 5;
 
 interface Run {
@@ -220,6 +228,10 @@ async function main(): Promise<void> {
     };
     // PhonePe's status API answers in 1 s from now on: it must not show in the ack path.
     await control('/_sandbox/faults', { statusDelayMs: 1000 });
+    // With BENCH_STATUS=timeout, while the webhook is driven it does not answer at all.
+    const statusOutage = async (on: boolean) => {
+      if (STATUS === 'timeout') await control('/_sandbox/faults', { statusTimeouts: on ? 100_000 : 0 });
+    };
 
     // The floor: the least any ack must do, one conditional write to the same DynamoDB Local.
     const ddb = new DynamoDBClient({
@@ -320,7 +332,9 @@ async function main(): Promise<void> {
     const floorWarm = await warmUp(floorOptions);
     const warmupOrders = await createOrders(WARMUP_PAYMENTS);
     const warmupDeliveries = deliveries(warmupOrders, 2 * WARMUP_SLICE_S * 1000);
+    await statusOutage(true);
     const webhookWarm = await warmUp((duration) => webhookOptions(duration, warmupDeliveries));
+    await statusOutage(false);
     const slices = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
     console.log(`floor warm-up   ${floorWarm.length * WARMUP_SLICE_S} s: ${slices(floorWarm)} req/s`);
     console.log(`webhook warm-up ${webhookWarm.length * WARMUP_SLICE_S} s: ${slices(webhookWarm)} req/s`);
@@ -334,7 +348,9 @@ async function main(): Promise<void> {
       // The fresh orders join over the first half of the window: their confirmations (1 s status API) and payouts
       // then run inside it.
       const next = deliveries(fresh, (DURATION_S * 1000) / 2);
+      await statusOutage(true);
       webhookRuns.push(summarize(await autocannon(webhookOptions(DURATION_S, next))));
+      await statusOutage(false);
       console.log(`round ${round + 1}: ${row('floor', floorRuns[round]!)}`);
       console.log(`round ${round + 1}: ${row('webhook', webhookRuns[round]!)}`);
       await drain(WARMUP_PAYMENTS + (round + 1) * PAYMENTS, 180_000);
@@ -362,7 +378,7 @@ async function main(): Promise<void> {
     const webhook = medianRun(webhookRuns);
     const floor = medianRun(floorRuns);
     console.log(
-      `\n${ROUNDS} rounds of ${DURATION_S} s per path after steady warm-ups, ${PAYMENTS} fresh payments per webhook window (+${WARMUP_PAYMENTS} for the warm-up), ${CONNECTIONS} connections, ${CONTAINERS} webhook containers, PhonePe status API answering in 1 s; medians:`,
+      `\n${ROUNDS} rounds of ${DURATION_S} s per path after steady warm-ups, ${PAYMENTS} fresh payments per webhook window (+${WARMUP_PAYMENTS} for the warm-up), ${CONNECTIONS} connections, ${CONTAINERS} webhook containers, PhonePe status API ${STATUS === 'slow' ? 'answering in 1 s' : 'not answering while the webhook is driven (client timeout)'}; medians:`,
     );
     console.log(row('webhook', webhook));
     console.log(row('floor', floor));
