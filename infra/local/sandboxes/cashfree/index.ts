@@ -316,14 +316,14 @@ export async function startCashfreeSandbox(
     return null;
   };
   const takeDuplicates = (beneficiary?: string) => {
-    let copies = 0;
     for (const set of [beneficiary === undefined ? undefined : scopedFaults.get(beneficiary), faults]) {
-      if (set) {
-        copies += set.duplicateWebhooks ?? 0;
+      const copies = set?.duplicateWebhooks ?? 0;
+      if (set && copies > 0) {
         set.duplicateWebhooks = 0;
+        return copies;
       }
     }
-    return copies;
+    return 0;
   };
 
   const rateHeaders = () => ({

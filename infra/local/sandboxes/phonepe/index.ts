@@ -86,12 +86,8 @@ export const phonePeFaultsSchema = z.strictObject({
 type Faults = Required<z.infer<typeof phonePeFaultsSchema>>;
 // With merchantOrderId, the faults apply only to calls about that order (its pay request, status reads and
 // webhooks), so another order's reconciliation or webhook cannot use them up.
-const faultsRequestSchema = phonePeFaultsSchema.extend({
-  merchantOrderId: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,63}$/, 'a merchantOrderId')
-    .optional(),
-});
+const merchantOrderIdScope = z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'a merchantOrderId');
+const faultsRequestSchema = phonePeFaultsSchema.extend({ merchantOrderId: merchantOrderIdScope.optional() });
 type Counter = 'statusErrors' | 'statusTimeouts' | 'payErrors' | 'dropWebhooks';
 const NO_FAULTS: Faults = {
   statusDelayMs: 0,
@@ -154,9 +150,9 @@ export async function startPhonePeSandbox(
     scopedFaults.get(merchantOrderId)?.[key] ?? faults[key];
   const takeDuplicates = (merchantOrderId: string): number => {
     const own = scopedFaults.get(merchantOrderId);
-    const copies = (own?.duplicateWebhooks ?? 0) + faults.duplicateWebhooks;
-    if (own) own.duplicateWebhooks = 0;
-    faults.duplicateWebhooks = 0;
+    const set = own && (own.duplicateWebhooks ?? 0) > 0 ? own : faults;
+    const copies = set.duplicateWebhooks ?? 0;
+    set.duplicateWebhooks = 0;
     return copies;
   };
   let closed = false;
@@ -462,6 +458,8 @@ ${
     if (method === 'GET' && path === '/_sandbox/faults') {
       const scope = url.searchParams.get('merchantOrderId');
       if (scope === null) return sendJson(res, 200, faults);
+      if (!merchantOrderIdScope.safeParse(scope).success)
+        throw new SandboxRequestError(400, 'BAD_REQUEST', 'merchantOrderId: a merchantOrderId');
       return sendJson(res, 200, { merchantOrderId: scope, ...scopedFaults.get(scope) });
     }
     if (method === 'POST' && path === '/_sandbox/faults') {
