@@ -7,8 +7,8 @@ import { expectedAuthorization } from '../../shared/payments/phonepe-webhook';
 import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
 import { DynamoPayoutRepository } from '../../shared/repositories/payout-repository';
 import { newId } from '../../shared/domain/ids';
-import { pendingPayment } from '../../shared/payments/new-payment';
 import { eventually, logged, startTestStack } from '../support/local-stack';
+import { paymentCompletedOutsideTheStream } from '../support/payouts';
 import type { TestStack } from '../support/local-stack';
 
 let stack: TestStack;
@@ -236,23 +236,7 @@ describe('reconciliation', () => {
 describe('a completed payment whose stream record was lost', () => {
   it('gets its payout from the reconciler, once, and the payment records it', async () => {
     const payments = new DynamoPaymentRepository(stack.documentClient, stack.tables.payments);
-    const id = newId();
-    const now = new Date().toISOString();
-    // Written completed in one go: an INSERT, which the payout starter's filter (MODIFY to completed) never sees.
-    await payments.create({
-      ...pendingPayment({
-        id,
-        tenantId: DEMO.tenantId,
-        unitId: newId(),
-        propertyId: DEMO.propertyId,
-        ownerId: DEMO.ownerId,
-        period: '2030-06',
-        amountPaise: DEMO.rentPaise,
-        now,
-      }),
-      status: 'completed',
-      completedAt: now,
-    });
+    const id = await paymentCompletedOutsideTheStream(stack, DEMO.ownerId, '2030-06');
     const payouts = new DynamoPayoutRepository(stack.documentClient, stack.tables.payouts);
     const payout = await eventually(() => payouts.getByPaymentId(id));
     await eventually(async () => ((await payments.get(id))?.payoutId === payout.id ? true : null));

@@ -10,7 +10,6 @@ import { newId } from '../../shared/domain/ids';
 import { cashfreeSignature } from '../../shared/payouts/cashfree-webhook';
 import { payoutDetailResponse } from '../../shared/http/api-schemas';
 import { DEMO } from '../../infra/local/demo';
-import { pendingPayment } from '../../shared/payments/new-payment';
 import { startMissingPayouts } from '../../shared/payouts/start-payout';
 import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
 import { eventually, logged, startTestStack } from '../support/local-stack';
@@ -19,6 +18,7 @@ import {
   bank,
   completedPaymentFor,
   historyOf,
+  paymentCompletedOutsideTheStream,
   payoutOf,
   payoutReaching,
   payoutsRepo,
@@ -457,28 +457,11 @@ describe('check_status', () => {
 describe('the reconciler starts payouts the stream missed', () => {
   it('one payment whose start fails is counted and does not hold back the next; the next run starts it', async () => {
     const payments = new DynamoPaymentRepository(stack.documentClient, stack.tables.payments);
-    // Written completed in one go (an INSERT, which the stream's payout starter never sees), oldest first.
+    // Oldest first; written completed in one go, so the stream's payout starter never sees them.
     const brokenOwnerId = newId();
     const written: string[] = [];
-    for (const ownerId of [brokenOwnerId, DEMO.ownerId]) {
-      const id = newId();
-      const now = new Date().toISOString();
-      await payments.create({
-        ...pendingPayment({
-          id,
-          tenantId: DEMO.tenantId,
-          unitId: newId(),
-          propertyId: DEMO.propertyId,
-          ownerId,
-          period: '2030-07',
-          amountPaise: DEMO.rentPaise,
-          now,
-        }),
-        status: 'completed',
-        completedAt: now,
-      });
-      written.push(id);
-    }
+    for (const ownerId of [brokenOwnerId, DEMO.ownerId])
+      written.push(await paymentCompletedOutsideTheStream(stack, ownerId, '2030-07'));
     const [brokenId, fineId] = written as [string, string];
     // The directory fails for the first payment's owner only (an outage seen by one call).
     let directoryDown = true;

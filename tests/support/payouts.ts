@@ -1,6 +1,7 @@
 import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import type { OwnerPayout } from '../../shared/domain/entities';
 import { pendingPayment } from '../../shared/payments/new-payment';
+import { DEMO } from '../../infra/local/demo';
 import { newId } from '../../shared/domain/ids';
 import { paise } from '../../shared/domain/money';
 import type { OwnerPaymentDetails } from '../../shared/domain/payment-details';
@@ -81,6 +82,35 @@ export async function completedPaymentFor(
   await payments.create(payment);
   await payments.save({ ...payment, status: 'completed', completedAt: now }, 1);
   return { paymentId: id, ownerId, directory };
+}
+
+/**
+ * A payment written completed in one go, for a demo unit's tenant: an INSERT, which the payout starter's stream
+ * filter (a MODIFY to completed) never sees, so only the reconciler's safety net can start its payout.
+ */
+export async function paymentCompletedOutsideTheStream(
+  stack: TestStack,
+  ownerId: string,
+  period: string,
+): Promise<string> {
+  const payments = new DynamoPaymentRepository(stack.documentClient, stack.tables.payments);
+  const id = newId();
+  const now = new Date().toISOString();
+  await payments.create({
+    ...pendingPayment({
+      id,
+      tenantId: DEMO.tenantId,
+      unitId: newId(),
+      propertyId: DEMO.propertyId,
+      ownerId,
+      period,
+      amountPaise: DEMO.rentPaise,
+      now,
+    }),
+    status: 'completed',
+    completedAt: now,
+  });
+  return id;
 }
 
 export function payoutsRepo(stack: TestStack) {
