@@ -12,6 +12,7 @@ import {
   sendJson,
   SandboxRequestError,
 } from '../http-util';
+import { FaultBook } from '../faults';
 
 /**
  * The local Cashfree Payouts v2 sandbox (x-api-version 2024-01-01): Standard Transfer V2, Get Transfer Status
@@ -270,8 +271,7 @@ export async function startCashfreeSandbox(
   let balancePaise = saved?.balancePaise ?? o.initialBalancePaise ?? 10_000_000_000;
   const webhooks: unknown[] = saved?.webhooks ?? [];
   const beneficiaryAttempts: Record<string, number> = saved?.beneficiaryAttempts ?? {};
-  let faults: Faults = {};
-  const scopedFaults = new Map<string, Faults>();
+  const faults = new FaultBook<Faults>(() => ({}));
   let closed = false;
   const hanging = new Set<ServerResponse>();
   const persist = () =>
@@ -282,48 +282,15 @@ export async function startCashfreeSandbox(
       beneficiaryAttempts,
     });
 
-  const take = (
-    key:
-      | 'createErrorsBeforeAccept'
-      | 'createErrorsAfterAccept'
-      | 'createTimeoutsBeforeAccept'
-      | 'createTimeoutsAfterAccept'
-      | 'statusErrors'
-      | 'statusTimeouts'
-      | 'authFailures'
-      | 'createAuthFailures'
-      | 'dropWebhooks',
-    beneficiary?: string,
-  ) => {
-    // The beneficiary's own faults first, then the global ones.
-    for (const set of [beneficiary === undefined ? undefined : scopedFaults.get(beneficiary), faults]) {
-      const n = set?.[key] ?? 0;
-      if (set && n > 0) {
-        set[key] = n - 1;
-        return true;
-      }
-    }
-    return false;
-  };
   const takeRateLimit = (beneficiary?: string) => {
-    for (const set of [beneficiary === undefined ? undefined : scopedFaults.get(beneficiary), faults]) {
-      const limit = set?.rateLimit;
+    for (const set of faults.sets(beneficiary)) {
+      const limit = set.rateLimit;
       if (limit && limit.count > 0) {
         limit.count -= 1;
         return limit.retryAfterSeconds;
       }
     }
     return null;
-  };
-  const takeDuplicates = (beneficiary?: string) => {
-    for (const set of [beneficiary === undefined ? undefined : scopedFaults.get(beneficiary), faults]) {
-      const copies = set?.duplicateWebhooks ?? 0;
-      if (set && copies > 0) {
-        set.duplicateWebhooks = 0;
-        return copies;
-      }
-    }
-    return 0;
   };
 
   const rateHeaders = () => ({
@@ -345,11 +312,11 @@ export async function startCashfreeSandbox(
     const type = EVENTS[t.status];
     if (!o.webhookUrl || !type) return;
     const beneficiary = beneficiaryOf(t.beneficiary_details);
-    if (take('dropWebhooks', beneficiary)) {
+    if (faults.take('dropWebhooks', beneficiary)) {
       webhooks.push({ transfer_id: t.transfer_id, type, dropped: true, at: new Date().toISOString() });
       return;
     }
-    const copies = 1 + takeDuplicates(beneficiary);
+    const copies = 1 + faults.takeAll('duplicateWebhooks', beneficiary);
     const body = JSON.stringify({
       data: publicView(t),
       event_time: new Date().toISOString().slice(0, 19),
@@ -420,8 +387,8 @@ export async function startCashfreeSandbox(
     creating = false,
   ): boolean {
     if (
-      take('authFailures', beneficiary) ||
-      (creating && take('createAuthFailures', beneficiary)) ||
+      faults.take('authFailures', beneficiary) ||
+      (creating && faults.take('createAuthFailures', beneficiary)) ||
       req.headers['x-client-id'] !== o.clientId ||
       req.headers['x-client-secret'] !== o.clientSecret
     ) {
@@ -472,11 +439,11 @@ export async function startCashfreeSandbox(
       }
       if (!authorized(req, res, beneficiary, true)) return;
       const raw = parseJsonObject(text);
-      if (take('createTimeoutsBeforeAccept', beneficiary)) {
+      if (faults.take('createTimeoutsBeforeAccept', beneficiary)) {
         hanging.add(res);
         return;
       }
-      if (take('createErrorsBeforeAccept', beneficiary))
+      if (faults.take('createErrorsBeforeAccept', beneficiary))
         return cfError(res, 500, 'api_error', 'internal_server_error', 'Internal Server Error');
       const parsed = transferSchema.safeParse(raw);
       if (!parsed.success) {
@@ -560,11 +527,11 @@ export async function startCashfreeSandbox(
       };
       transfers.set(t.transfer_id, t);
       persist();
-      if (take('createTimeoutsAfterAccept', beneficiary)) {
+      if (faults.take('createTimeoutsAfterAccept', beneficiary)) {
         hanging.add(res);
         return;
       }
-      if (take('createErrorsAfterAccept', beneficiary))
+      if (faults.take('createErrorsAfterAccept', beneficiary))
         return cfError(res, 502, 'api_error', 'internal_server_error', 'Bad Gateway');
       return sendJson(res, 200, publicView(t), rateHeaders());
     }
@@ -579,11 +546,11 @@ export async function startCashfreeSandbox(
           : undefined;
       const beneficiary = t ? beneficiaryOf(t.beneficiary_details) : undefined;
       if (!authorized(req, res, beneficiary)) return;
-      if (take('statusTimeouts', beneficiary)) {
+      if (faults.take('statusTimeouts', beneficiary)) {
         hanging.add(res);
         return;
       }
-      if (take('statusErrors', beneficiary))
+      if (faults.take('statusErrors', beneficiary))
         return cfError(res, 500, 'api_error', 'internal_server_error', 'Internal Server Error');
       if (!id && !cf)
         return cfError(
@@ -623,11 +590,10 @@ export async function startCashfreeSandbox(
     }
     if (method === 'GET' && path === '/_sandbox/faults') {
       const scope = url.searchParams.get('beneficiary');
-      if (scope === null) return sendJson(res, 200, faults);
-      const parsedScope = beneficiaryScope.safeParse(scope);
-      if (!parsedScope.success)
+      if (scope === null) return sendJson(res, 200, faults.view());
+      if (!beneficiaryScope.safeParse(scope).success)
         throw new SandboxRequestError(400, 'bad_request', 'beneficiary: a bank account number or VPA');
-      return sendJson(res, 200, { beneficiary: scope, ...scopedFaults.get(scope) });
+      return sendJson(res, 200, { beneficiary: scope, ...faults.view(scope) });
     }
     if (method === 'POST' && path === '/_sandbox/faults') {
       const parsed = faultsRequestSchema.safeParse(parseJsonObject(await readBody(req)));
@@ -638,13 +604,8 @@ export async function startCashfreeSandbox(
           parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
         );
       const { beneficiary, ...set } = parsed.data;
-      if (beneficiary === undefined) {
-        faults = { ...faults, ...set };
-        return sendJson(res, 200, faults);
-      }
-      const next = { ...scopedFaults.get(beneficiary), ...set };
-      scopedFaults.set(beneficiary, next);
-      return sendJson(res, 200, { beneficiary, ...next });
+      const now = faults.set(beneficiary, set);
+      return sendJson(res, 200, beneficiary === undefined ? now : { beneficiary, ...now });
     }
     if (method === 'GET' && path === '/_sandbox/webhooks') return sendJson(res, 200, { webhooks });
     if (method === 'GET' && path === '/_sandbox/beneficiaries') {
@@ -667,8 +628,7 @@ export async function startCashfreeSandbox(
       transfers.clear();
       webhooks.length = 0;
       for (const k of Object.keys(beneficiaryAttempts)) delete beneficiaryAttempts[k];
-      faults = {};
-      scopedFaults.clear();
+      faults.reset();
       balancePaise = o.initialBalancePaise ?? 10_000_000_000;
       persist();
       return sendJson(res, 200, { reset: true });

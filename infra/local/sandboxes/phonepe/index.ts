@@ -14,6 +14,7 @@ import {
   sendJson,
   SandboxRequestError,
 } from '../http-util';
+import { FaultBook } from '../faults';
 
 /**
  * The local PhonePe PG v2 (Standard Checkout) sandbox: the real paths, headers and shapes for OAuth, create
@@ -88,7 +89,6 @@ type Faults = Required<z.infer<typeof phonePeFaultsSchema>>;
 // webhooks), so another order's reconciliation or webhook cannot use them up.
 const merchantOrderIdScope = z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'a merchantOrderId');
 const faultsRequestSchema = phonePeFaultsSchema.extend({ merchantOrderId: merchantOrderIdScope.optional() });
-type Counter = 'statusErrors' | 'statusTimeouts' | 'payErrors' | 'dropWebhooks';
 const NO_FAULTS: Faults = {
   statusDelayMs: 0,
   statusErrors: 0,
@@ -132,29 +132,7 @@ export async function startPhonePeSandbox(
   const orders = new Map<string, Order>((saved?.orders ?? []).map((x) => [x.merchantOrderId, x]));
   const webhooks: WebhookAttempt[] = saved?.webhooks ?? [];
   const tokens = new Map<string, number>();
-  let faults: Faults = { ...NO_FAULTS };
-  const scopedFaults = new Map<string, Partial<Faults>>();
-  /** Spends one of the order's own faults if it has one, else a global one. */
-  const take = (key: Counter, merchantOrderId: string | undefined): boolean => {
-    const own = merchantOrderId === undefined ? undefined : scopedFaults.get(merchantOrderId);
-    if (own && (own[key] ?? 0) > 0) {
-      own[key] = (own[key] ?? 0) - 1;
-      return true;
-    }
-    if (faults[key] <= 0) return false;
-    faults[key] -= 1;
-    return true;
-  };
-  /** A delay set for the order, else the global one. */
-  const delayFor = (key: 'statusDelayMs' | 'webhookDelayMs', merchantOrderId: string): number =>
-    scopedFaults.get(merchantOrderId)?.[key] ?? faults[key];
-  const takeDuplicates = (merchantOrderId: string): number => {
-    const own = scopedFaults.get(merchantOrderId);
-    const set = own && (own.duplicateWebhooks ?? 0) > 0 ? own : faults;
-    const copies = set.duplicateWebhooks ?? 0;
-    set.duplicateWebhooks = 0;
-    return copies;
-  };
+  const faults = new FaultBook<Faults>(() => ({ ...NO_FAULTS }));
   let closed = false;
   let deliveries = 0;
   const hanging = new Set<ServerResponse>();
@@ -200,7 +178,7 @@ export async function startPhonePeSandbox(
       : order.state === 'COMPLETED'
         ? 'checkout.order.completed'
         : 'checkout.order.failed';
-    if (take('dropWebhooks', order.merchantOrderId)) {
+    if (faults.take('dropWebhooks', order.merchantOrderId)) {
       webhooks.push({
         merchantOrderId: order.merchantOrderId,
         event,
@@ -213,7 +191,7 @@ export async function startPhonePeSandbox(
       persist();
       return;
     }
-    const copies = 1 + takeDuplicates(order.merchantOrderId);
+    const copies = 1 + faults.takeAll('duplicateWebhooks', order.merchantOrderId);
     const payload = refund
       ? {
           merchantId: o.merchantId,
@@ -226,7 +204,7 @@ export async function startPhonePeSandbox(
         }
       : orderStatusBody(order);
     const body = JSON.stringify({ event, type: event.toUpperCase().replace(/\./g, '_'), payload });
-    const webhookDelayMs = delayFor('webhookDelayMs', order.merchantOrderId);
+    const webhookDelayMs = faults.value('webhookDelayMs', order.merchantOrderId) ?? 0;
     if (webhookDelayMs > 0) await delay(webhookDelayMs);
     await Promise.all(
       Array.from({ length: copies }, () => {
@@ -332,7 +310,7 @@ export async function startPhonePeSandbox(
       } catch {
         orderId = undefined;
       }
-      if (take('payErrors', orderId))
+      if (faults.take('payErrors', orderId))
         return phonePeError(res, 500, 'INTERNAL_SERVER_ERROR', 'Injected fault');
       const parsed = payRequestSchema.safeParse(parseJsonObject(text));
       if (!parsed.success)
@@ -384,14 +362,14 @@ export async function startPhonePeSandbox(
     if (method === 'GET' && (m = /^\/checkout\/v2\/order\/([^/]+)\/status$/.exec(path))) {
       if (!bearer(req)) return phonePeError(res, 401, 'UNAUTHORIZED', 'Invalid or expired O-Bearer token');
       const merchantOrderId = m[1] ?? '';
-      if (take('statusTimeouts', merchantOrderId)) {
+      if (faults.take('statusTimeouts', merchantOrderId)) {
         hanging.add(res);
         res.on('close', () => hanging.delete(res));
         return; // never answers: the client's timeout decides
       }
-      const statusDelayMs = delayFor('statusDelayMs', merchantOrderId);
+      const statusDelayMs = faults.value('statusDelayMs', merchantOrderId) ?? 0;
       if (statusDelayMs > 0) await delay(statusDelayMs);
-      if (take('statusErrors', merchantOrderId))
+      if (faults.take('statusErrors', merchantOrderId))
         return phonePeError(res, 500, 'INTERNAL_SERVER_ERROR', 'Injected fault');
       const order = findOrder(m[1] ?? '');
       const body = orderStatusBody(order);
@@ -457,10 +435,10 @@ ${
     if (method === 'GET' && path === '/_sandbox/webhooks') return sendJson(res, 200, { webhooks });
     if (method === 'GET' && path === '/_sandbox/faults') {
       const scope = url.searchParams.get('merchantOrderId');
-      if (scope === null) return sendJson(res, 200, faults);
+      if (scope === null) return sendJson(res, 200, faults.view());
       if (!merchantOrderIdScope.safeParse(scope).success)
         throw new SandboxRequestError(400, 'BAD_REQUEST', 'merchantOrderId: a merchantOrderId');
-      return sendJson(res, 200, { merchantOrderId: scope, ...scopedFaults.get(scope) });
+      return sendJson(res, 200, { merchantOrderId: scope, ...faults.view(scope) });
     }
     if (method === 'POST' && path === '/_sandbox/faults') {
       const parsed = faultsRequestSchema.safeParse(parseJsonObject(await readBody(req)));
@@ -471,19 +449,13 @@ ${
           parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
         );
       const { merchantOrderId, ...set } = parsed.data;
-      if (merchantOrderId === undefined) {
-        faults = { ...faults, ...set };
-        return sendJson(res, 200, faults);
-      }
-      const next = { ...scopedFaults.get(merchantOrderId), ...set };
-      scopedFaults.set(merchantOrderId, next);
-      return sendJson(res, 200, { merchantOrderId, ...next });
+      const now = faults.set(merchantOrderId, set);
+      return sendJson(res, 200, merchantOrderId === undefined ? now : { merchantOrderId, ...now });
     }
     if (method === 'POST' && path === '/_sandbox/reset') {
       orders.clear();
       webhooks.length = 0;
-      faults = { ...NO_FAULTS };
-      scopedFaults.clear();
+      faults.reset();
       persist();
       return sendJson(res, 200, { reset: true });
     }
