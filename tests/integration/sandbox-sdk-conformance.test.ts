@@ -299,6 +299,14 @@ describe('Cashfree sandbox, driven by cashfree-payout', () => {
       body: JSON.stringify({ beneficiary: 'no spaces allowed', statusErrors: 1 }),
     });
     expect(bad.status).toBe(400);
+    const nullScope = await fetch(control, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ beneficiary: null, statusErrors: 1 }),
+    });
+    expect(nullScope.status).toBe(400);
+    expect((await fetch(`${control}?beneficiary=no%20spaces`)).status).toBe(400);
+    expect(await (await fetch(control)).json()).not.toHaveProperty('statusErrors');
   });
 
   it('answers an unknown transfer with 404 transfer_id_not_found', async () => {

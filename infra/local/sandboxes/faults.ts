@@ -1,3 +1,7 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import { parseJsonObject, readBody, SandboxRequestError, sendJson } from './http-util';
+
 /**
  * The faults a sandbox injects on demand: global ones, and ones scoped to one key (a Cashfree beneficiary, a
  * PhonePe order) that only calls about that key meet. A call looks at its scope's own faults first, then at the
@@ -68,4 +72,60 @@ export class FaultBook<F extends object> {
     this.global = this.empty();
     this.scoped.clear();
   }
+}
+
+export interface FaultControl<F extends object> {
+  /** The faults a POST may set (strict: an unknown or mistyped field is a 400). */
+  schema: z.ZodType<Partial<F>>;
+  /** The body field and query parameter naming a scope ("beneficiary", "merchantOrderId"), and its rule. */
+  scopeName: string;
+  scope: z.ZodType<string>;
+  /** The sandbox's own error code for a bad request ("bad_request", "BAD_REQUEST"). */
+  errorCode: string;
+}
+
+/**
+ * `GET /_sandbox/faults[?<scope>=…]` shows the global faults or one scope's; `POST /_sandbox/faults` adds to
+ * them, for one scope when the body names it. Returns false for any other request.
+ */
+export async function serveFaultControl<F extends object>(
+  book: FaultBook<F>,
+  control: FaultControl<F>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<boolean> {
+  if (url.pathname !== '/_sandbox/faults' || (req.method !== 'GET' && req.method !== 'POST')) return false;
+  const scopeOf = (value: unknown): string | undefined => {
+    if (value === undefined) return undefined;
+    const parsed = control.scope.safeParse(value);
+    if (!parsed.success)
+      throw new SandboxRequestError(
+        400,
+        control.errorCode,
+        `${control.scopeName}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      );
+    return parsed.data;
+  };
+  if (req.method === 'GET') {
+    const scope = scopeOf(url.searchParams.get(control.scopeName) ?? undefined);
+    sendJson(
+      res,
+      200,
+      scope === undefined ? book.view() : { [control.scopeName]: scope, ...book.view(scope) },
+    );
+    return true;
+  }
+  const { [control.scopeName]: named, ...body } = parseJsonObject(await readBody(req));
+  const scope = scopeOf(named);
+  const parsed = control.schema.safeParse(body);
+  if (!parsed.success)
+    throw new SandboxRequestError(
+      400,
+      control.errorCode,
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+    );
+  const now = book.set(scope, parsed.data);
+  sendJson(res, 200, scope === undefined ? now : { [control.scopeName]: scope, ...now });
+  return true;
 }

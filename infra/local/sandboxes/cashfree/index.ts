@@ -12,7 +12,7 @@ import {
   sendJson,
   SandboxRequestError,
 } from '../http-util';
-import { FaultBook } from '../faults';
+import { FaultBook, serveFaultControl } from '../faults';
 
 /**
  * The local Cashfree Payouts v2 sandbox (x-api-version 2024-01-01): Standard Transfer V2, Get Transfer Status
@@ -179,7 +179,6 @@ type Faults = z.infer<typeof faultsSchema>;
 // A beneficiary's bank account number or VPA: with it, the faults apply only to that beneficiary's transfers
 // (creation, status reads and webhooks), so a payout still polling elsewhere cannot use them up.
 const beneficiaryScope = z.string().regex(/^[A-Za-z0-9._@-]{4,100}$/, 'a bank account number or VPA');
-const faultsRequestSchema = faultsSchema.extend({ beneficiary: beneficiaryScope.optional() });
 
 /** The beneficiary a transfer (or a creation request's body) pays: its VPA, else its bank account number. */
 function beneficiaryOf(details: unknown): string | undefined {
@@ -588,25 +587,16 @@ export async function startCashfreeSandbox(
       advance(t);
       return sendJson(res, 200, publicView(t));
     }
-    if (method === 'GET' && path === '/_sandbox/faults') {
-      const scope = url.searchParams.get('beneficiary');
-      if (scope === null) return sendJson(res, 200, faults.view());
-      if (!beneficiaryScope.safeParse(scope).success)
-        throw new SandboxRequestError(400, 'bad_request', 'beneficiary: a bank account number or VPA');
-      return sendJson(res, 200, { beneficiary: scope, ...faults.view(scope) });
-    }
-    if (method === 'POST' && path === '/_sandbox/faults') {
-      const parsed = faultsRequestSchema.safeParse(parseJsonObject(await readBody(req)));
-      if (!parsed.success)
-        throw new SandboxRequestError(
-          400,
-          'bad_request',
-          parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
-        );
-      const { beneficiary, ...set } = parsed.data;
-      const now = faults.set(beneficiary, set);
-      return sendJson(res, 200, beneficiary === undefined ? now : { beneficiary, ...now });
-    }
+    if (
+      await serveFaultControl(
+        faults,
+        { schema: faultsSchema, scopeName: 'beneficiary', scope: beneficiaryScope, errorCode: 'bad_request' },
+        req,
+        res,
+        url,
+      )
+    )
+      return;
     if (method === 'GET' && path === '/_sandbox/webhooks') return sendJson(res, 200, { webhooks });
     if (method === 'GET' && path === '/_sandbox/beneficiaries') {
       return sendJson(

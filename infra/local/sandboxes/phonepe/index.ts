@@ -14,7 +14,7 @@ import {
   sendJson,
   SandboxRequestError,
 } from '../http-util';
-import { FaultBook } from '../faults';
+import { FaultBook, serveFaultControl } from '../faults';
 
 /**
  * The local PhonePe PG v2 (Standard Checkout) sandbox: the real paths, headers and shapes for OAuth, create
@@ -88,7 +88,6 @@ type Faults = Required<z.infer<typeof phonePeFaultsSchema>>;
 // With merchantOrderId, the faults apply only to calls about that order (its pay request, status reads and
 // webhooks), so another order's reconciliation or webhook cannot use them up.
 const merchantOrderIdScope = z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'a merchantOrderId');
-const faultsRequestSchema = phonePeFaultsSchema.extend({ merchantOrderId: merchantOrderIdScope.optional() });
 const NO_FAULTS: Faults = {
   statusDelayMs: 0,
   statusErrors: 0,
@@ -433,25 +432,21 @@ ${
       return sendJson(res, 202, refund);
     }
     if (method === 'GET' && path === '/_sandbox/webhooks') return sendJson(res, 200, { webhooks });
-    if (method === 'GET' && path === '/_sandbox/faults') {
-      const scope = url.searchParams.get('merchantOrderId');
-      if (scope === null) return sendJson(res, 200, faults.view());
-      if (!merchantOrderIdScope.safeParse(scope).success)
-        throw new SandboxRequestError(400, 'BAD_REQUEST', 'merchantOrderId: a merchantOrderId');
-      return sendJson(res, 200, { merchantOrderId: scope, ...faults.view(scope) });
-    }
-    if (method === 'POST' && path === '/_sandbox/faults') {
-      const parsed = faultsRequestSchema.safeParse(parseJsonObject(await readBody(req)));
-      if (!parsed.success)
-        throw new SandboxRequestError(
-          400,
-          'BAD_REQUEST',
-          parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
-        );
-      const { merchantOrderId, ...set } = parsed.data;
-      const now = faults.set(merchantOrderId, set);
-      return sendJson(res, 200, merchantOrderId === undefined ? now : { merchantOrderId, ...now });
-    }
+    if (
+      await serveFaultControl(
+        faults,
+        {
+          schema: phonePeFaultsSchema,
+          scopeName: 'merchantOrderId',
+          scope: merchantOrderIdScope,
+          errorCode: 'BAD_REQUEST',
+        },
+        req,
+        res,
+        url,
+      )
+    )
+      return;
     if (method === 'POST' && path === '/_sandbox/reset') {
       orders.clear();
       webhooks.length = 0;
