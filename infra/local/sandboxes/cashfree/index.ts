@@ -426,18 +426,18 @@ export async function startCashfreeSandbox(
     let m: RegExpExecArray | null;
 
     if (method === 'POST' && path === '/payout/transfers') {
-      const text = await readBody(req);
-      // Which beneficiary's faults apply is read leniently here; the body is validated after authentication.
-      let beneficiary: string | undefined;
+      // Parsed before authentication to know whose faults apply; a malformed body is answered after it.
+      let raw: Record<string, unknown> | SandboxRequestError;
       try {
-        beneficiary = beneficiaryOf(
-          (JSON.parse(text) as { beneficiary_details?: unknown }).beneficiary_details,
-        );
-      } catch {
-        beneficiary = undefined;
+        raw = parseJsonObject(await readBody(req));
+      } catch (error) {
+        if (!(error instanceof SandboxRequestError)) throw error;
+        raw = error;
       }
+      const beneficiary =
+        raw instanceof SandboxRequestError ? undefined : beneficiaryOf(raw.beneficiary_details);
       if (!authorized(req, res, beneficiary, true)) return;
-      const raw = parseJsonObject(text);
+      if (raw instanceof SandboxRequestError) throw raw;
       if (faults.take('createTimeoutsBeforeAccept', beneficiary)) {
         hanging.add(res);
         return;

@@ -300,18 +300,11 @@ export async function startPhonePeSandbox(
 
     if (method === 'POST' && path === '/checkout/v2/pay') {
       if (!bearer(req)) return phonePeError(res, 401, 'UNAUTHORIZED', 'Invalid or expired O-Bearer token');
-      const text = await readBody(req);
-      // Which order's faults apply is read leniently here; the body is validated below.
-      let orderId: string | undefined;
-      try {
-        const id = (JSON.parse(text) as { merchantOrderId?: unknown }).merchantOrderId;
-        orderId = typeof id === 'string' ? id : undefined;
-      } catch {
-        orderId = undefined;
-      }
+      const raw = parseJsonObject(await readBody(req));
+      const orderId = typeof raw.merchantOrderId === 'string' ? raw.merchantOrderId : undefined;
       if (faults.take('payErrors', orderId))
         return phonePeError(res, 500, 'INTERNAL_SERVER_ERROR', 'Injected fault');
-      const parsed = payRequestSchema.safeParse(parseJsonObject(text));
+      const parsed = payRequestSchema.safeParse(raw);
       if (!parsed.success)
         return phonePeError(
           res,
@@ -370,7 +363,7 @@ export async function startPhonePeSandbox(
       if (statusDelayMs > 0) await delay(statusDelayMs);
       if (faults.take('statusErrors', merchantOrderId))
         return phonePeError(res, 500, 'INTERNAL_SERVER_ERROR', 'Injected fault');
-      const order = findOrder(m[1] ?? '');
+      const order = findOrder(merchantOrderId);
       const body = orderStatusBody(order);
       if (url.searchParams.get('details') !== 'true') body.paymentDetails = order.paymentDetails.slice(-1);
       return sendJson(res, 200, body);
