@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { DEMO, demoTokens } from '../../infra/local/demo';
 import type { PhonePeOrderStatus } from '../../shared/clients/phonepe-client';
 import { confirmPayment } from '../../shared/payments/confirm-payment';
@@ -147,16 +148,43 @@ describe('PhonePe webhooks', () => {
     expect(await stack.countItems('payments')).toBe(before);
   });
 
-  it('confirms through a PhonePe status outage: the stream retries until the status API answers', async () => {
+  it('a PhonePe status outage fails the stream confirmation, for the event source to retry; once PhonePe answers, the retry completes the payment once', async () => {
     const { id, merchantOrderId } = await newPayment();
-    // Scoped to this order: another payment's status check (the reconciler's) cannot use them up.
-    await setFaults({ merchantOrderId, statusErrors: 2, statusDelayMs: 200 });
+    // The order is paid at PhonePe without its own webhook: the confirmation below is the stream's only one.
+    await setFaults({ merchantOrderId, dropWebhooks: 1, statusErrors: 1000 });
     await phonepe(`/_sandbox/orders/${merchantOrderId}/complete`, { method: 'POST' });
-    await completedView(id);
-    const left = (await (await phonepe(`/_sandbox/faults?merchantOrderId=${merchantOrderId}`)).json()) as {
-      statusErrors: number;
+    // What the event source hands the confirm function for a recorded webhook (the same record every retry).
+    const record = {
+      eventID: '1',
+      eventName: 'INSERT',
+      eventSource: 'aws:dynamodb',
+      dynamodb: {
+        SequenceNumber: '100000000000000000001',
+        NewImage: marshall({
+          pk: `PHONEPE_EVENT#${merchantOrderId}#ORDER#COMPLETED`,
+          sk: 'EVENT',
+          entity: 'phonepe_event',
+          kind: 'order',
+          event: 'checkout.order.completed',
+          merchantOrderId,
+          state: 'COMPLETED',
+          amount: 1_500_000,
+        }),
+      },
     };
-    expect(left.statusErrors).toBe(0);
+    const confirm = stack.functions.confirmPayments;
+    // Scoped to this order, the errors meet every status check of it (the reconciler's too) during the outage.
+    // Its only record failing, the invocation fails as a whole: the event source retries the batch.
+    await expect(confirm.invoke({ Records: [record] })).rejects.toThrow('All records failed processing');
+    expect((await paymentView(id)).body.status).toBe('pending');
+    await setFaults({ merchantOrderId, statusErrors: 0 });
+    expect(await confirm.invoke({ Records: [record] })).toEqual({ batchItemFailures: [] });
+    await completedView(id);
+    await logged(stack, { message: 'Payment completed', payment_id: id });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(
+      stack.logs.filter((l) => l.entry.message === 'Payment completed' && l.entry.payment_id === id),
+    ).toHaveLength(1);
   });
 
   it('records a refund on the payment', async () => {
