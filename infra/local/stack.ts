@@ -70,6 +70,8 @@ export interface LocalStack {
   directory: DynamoDirectoryRepository;
   sfn: SFNClient;
   functions: Record<FunctionKey, LocalLambda>;
+  /** The DynamoDB Local java process, for diagnostics (the webhook bench reads its CPU time). */
+  dynamodbPid: number;
   close(): Promise<void>;
 }
 
@@ -374,6 +376,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       directory: new DynamoDirectoryRepository(documentClient, tableOf('DirectoryTable'), async () => cipher),
       sfn: new SFNClient({ ...awsConfig, endpoint: sfnUrl }),
       functions,
+      dynamodbPid: dynamo.pid,
       close,
     };
   } catch (error) {

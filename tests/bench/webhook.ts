@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -17,6 +17,8 @@ import { newId } from '../../shared/domain/ids';
 import { expectedAuthorization } from '../../shared/payments/phonepe-webhook';
 import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
 import { positiveInt, readEnv } from '../../shared/config/env';
+import { cpuSince, cpuSnapshot } from './cpu';
+import type { CpuSpent } from './cpu';
 
 /**
  * `npm run bench:webhook`: the PhonePe webhook's ack path on the local stack against a floor (a bare node:http
@@ -36,6 +38,11 @@ import { positiveInt, readEnv } from '../../shared/config/env';
  *   first deliveries (recorded, then confirmed off the stream against the slow status API, completed, payout
  *   started) happen while it is measured, among PhonePe's repeats. Before the next floor window that background work is waited for, so that the
  *   floor is not measured on a machine still busy with the webhook's payments.
+ * - Each window also reports the CPU the machine spent during it per request (this process, all its threads,
+ *   and DynamoDB Local's java) and how many cores that kept busy: the floor is one thread's work plus
+ *   DynamoDB Local's, while the webhook's ack spreads over the HTTP adapter, a Lambda container and DynamoDB
+ *   Local, and its window also carries the fresh payments' background work. The ratio of those costs, and
+ *   the cores there are, bound the throughput ratio on a given machine.
  * - BENCH_STATUS=timeout: the status API also stops answering while the webhook is driven (the issue's other
  *   case: "takes 1 s or times out"). Confirmations then hang until the client's timeout, fail and are retried
  *   by the event source; the status API answers again before each drain, so every payment still completes.
@@ -87,6 +94,11 @@ interface Run {
   p99: number;
   errors: number;
   total: number;
+  /** CPU per request, in ms: of this node process (every thread) and of DynamoDB Local (null off Linux). */
+  nodeCpu: number;
+  javaCpu: number | null;
+  /** Cores kept busy during the window (node and DynamoDB Local together). */
+  cores: number;
 }
 
 const median = (values: number[]): number => {
@@ -128,16 +140,24 @@ function deliveries(set: readonly string[], spreadMs: number): () => string {
 }
 
 function row(name: string, r: Run): string {
-  return `${name.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  requests ${r.total}  errors ${r.errors}`;
+  const cpu =
+    r.javaCpu === null
+      ? `cpu ${r.nodeCpu.toFixed(2)} ms/req (node; DynamoDB Local not readable here)`
+      : `cpu ${(r.nodeCpu + r.javaCpu).toFixed(2)} ms/req (node ${r.nodeCpu.toFixed(2)}, DynamoDB Local ${r.javaCpu.toFixed(2)}), ${r.cores.toFixed(2)} cores busy`;
+  return `${name.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  requests ${r.total}  errors ${r.errors}  ${cpu}`;
 }
 
-function summarize(r: autocannon.Result): Run {
+function summarize(r: autocannon.Result, cpu: CpuSpent): Run {
+  const requests = Math.max(1, r.requests.total);
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.timeouts + r.non2xx,
     total: r.requests.total,
+    nodeCpu: cpu.nodeMs / requests,
+    javaCpu: cpu.javaMs === null ? null : cpu.javaMs / requests,
+    cores: (cpu.nodeMs + (cpu.javaMs ?? 0)) / cpu.wallMs,
   };
 }
 
@@ -327,6 +347,13 @@ async function main(): Promise<void> {
       return completed;
     };
 
+    // One measured window: its requests' figures, and the CPU the whole machine spent meanwhile (for a webhook
+    // window that includes its fresh payments' confirmations and payouts: what the ack path competed with).
+    const measure = async (options: autocannon.Options): Promise<Run> => {
+      const start = cpuSnapshot(stack.dynamodbPid);
+      const result = await autocannon(options);
+      return summarize(result, cpuSince(start, stack.dynamodbPid));
+    };
     const ready = await stack.functions.phonepeWebhook.prewarm(CONTAINERS);
     console.log(`${ready} webhook containers started; warming up each path until steady (5 s slices)`);
     const floorWarm = await warmUp(floorOptions);
@@ -343,13 +370,13 @@ async function main(): Promise<void> {
     const floorRuns: Run[] = [];
     const webhookRuns: Run[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      floorRuns.push(summarize(await autocannon(floorOptions(DURATION_S))));
+      floorRuns.push(await measure(floorOptions(DURATION_S)));
       const fresh = await createOrders(PAYMENTS);
       // The fresh orders join over the first half of the window: their confirmations (1 s status API) and payouts
       // then run inside it.
       const next = deliveries(fresh, (DURATION_S * 1000) / 2);
       await statusOutage(true);
-      webhookRuns.push(summarize(await autocannon(webhookOptions(DURATION_S, next))));
+      webhookRuns.push(await measure(webhookOptions(DURATION_S, next)));
       await statusOutage(false);
       console.log(`round ${round + 1}: ${row('floor', floorRuns[round]!)}`);
       console.log(`round ${round + 1}: ${row('webhook', webhookRuns[round]!)}`);
@@ -374,11 +401,14 @@ async function main(): Promise<void> {
       p99: median(runs.map((r) => r.p99)),
       errors: runs.reduce((n, r) => n + r.errors, 0),
       total: runs.reduce((n, r) => n + r.total, 0),
+      nodeCpu: median(runs.map((r) => r.nodeCpu)),
+      javaCpu: runs.some((r) => r.javaCpu === null) ? null : median(runs.map((r) => r.javaCpu ?? 0)),
+      cores: median(runs.map((r) => r.cores)),
     });
     const webhook = medianRun(webhookRuns);
     const floor = medianRun(floorRuns);
     console.log(
-      `\n${ROUNDS} rounds of ${DURATION_S} s per path after steady warm-ups, ${PAYMENTS} fresh payments per webhook window (+${WARMUP_PAYMENTS} for the warm-up), ${CONNECTIONS} connections, ${CONTAINERS} webhook containers, PhonePe status API ${STATUS === 'slow' ? 'answering in 1 s' : 'not answering while the webhook is driven (client timeout)'}; medians:`,
+      `\n${ROUNDS} rounds of ${DURATION_S} s per path after steady warm-ups, ${PAYMENTS} fresh payments per webhook window (+${WARMUP_PAYMENTS} for the warm-up), ${CONNECTIONS} connections, ${CONTAINERS} webhook containers, ${availableParallelism()} cores, PhonePe status API ${STATUS === 'slow' ? 'answering in 1 s' : 'not answering while the webhook is driven (client timeout)'}; medians:`,
     );
     console.log(row('webhook', webhook));
     console.log(row('floor', floor));
