@@ -97,7 +97,7 @@ interface Run {
   /** CPU per request, in ms: of this node process (every thread) and of DynamoDB Local (null off Linux). */
   nodeCpu: number;
   javaCpu: number | null;
-  /** Cores kept busy during the window (node and DynamoDB Local together). */
+  /** Cores kept busy during the window: node and DynamoDB Local together (node alone where java is unreadable). */
   cores: number;
 }
 
