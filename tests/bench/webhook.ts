@@ -29,8 +29,12 @@ import type { CpuSpent } from './cpu';
  * - Both paths are warmed up until their throughput is steady, not for a fixed time: DynamoDB Local's JVM
  *   keeps compiling (its C2 compiler threads measured busy) for about a minute of webhook traffic on two
  *   cores, and a fixed 30 s warm-up measured that compiler in the window (webhook 333 -> 593 req/s over six
- *   consecutive 10 s windows on the same stack). Each warm-up runs 5 s slices until throughput stops
- *   climbing (see warmUp), at most BENCH_WARMUP_MAX seconds.
+ *   consecutive 10 s windows on the same stack). The webhook's containers compile too: each is its own V8
+ *   that sees a quarter of the traffic, and their CPU per request kept falling until the path had served
+ *   about 30,000 requests (measured: 138 -> 622 req/s over the first 26,000, then 556 to 713 with the
+ *   machine's drift). Each warm-up therefore serves at least BENCH_WARMUP_REQUESTS requests per webhook
+ *   container (the floor the same total), then runs 5 s slices until throughput stops climbing (see
+ *   warmUp), at most BENCH_WARMUP_MAX seconds.
  * - The measured windows alternate (floor, webhook, floor, webhook, ...) for BENCH_ROUNDS rounds and the
  *   verdict uses the medians: the machine's speed drifts by half within minutes, and one window of each,
  *   taken one after the other, compared two different machines.
@@ -67,7 +71,9 @@ const knobs = readKnobs(() =>
       BENCH_CONNECTIONS: positiveInt.default(16),
       BENCH_DURATION: positiveInt.default(10),
       BENCH_ROUNDS: positiveInt.default(3),
-      BENCH_WARMUP_MAX: positiveInt.default(150),
+      // Requests per webhook container before a warm-up may end (both paths serve CONTAINERS times this).
+      BENCH_WARMUP_REQUESTS: positiveInt.default(10_000),
+      BENCH_WARMUP_MAX: positiveInt.default(300),
       // Two cores: more containers than this only add threads that each compile the handler on their own and
       // contend for the same cores (measured: 287, 222 and 181 req/s with 4, 8 and 16 containers).
       BENCH_CONTAINERS: positiveInt.default(4),
@@ -84,6 +90,7 @@ const CONNECTIONS = knobs.BENCH_CONNECTIONS;
 const DURATION_S = knobs.BENCH_DURATION;
 const ROUNDS = knobs.BENCH_ROUNDS;
 const WARMUP_MAX_S = knobs.BENCH_WARMUP_MAX;
+const WARMUP_REQUESTS = knobs.BENCH_WARMUP_REQUESTS * knobs.BENCH_CONTAINERS;
 const CONTAINERS = knobs.BENCH_CONTAINERS;
 const STATUS = knobs.BENCH_STATUS;
 const WARMUP_SLICE_S = 5;
@@ -107,18 +114,33 @@ const median = (values: number[]): number => {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 };
 
+interface WarmUp {
+  /** Each 5 s slice's req/s. */
+  slices: number[];
+  served: number;
+  /** True when the cap ended it before it had served WARMUP_REQUESTS: the rounds may then measure compilers. */
+  capped: boolean;
+}
+
 /**
- * Runs 5 s slices until throughput stops climbing: three slices in a row without a new high (more than 5% above
- * the best before them), at least six slices, at most the cap. A dip (the machine's speed drifts) does not end
- * the warm-up early the way "the last slices agree" would. Returns the slices' req/s.
+ * Runs 5 s slices until the path has served WARMUP_REQUESTS requests and its throughput has stopped climbing:
+ * three slices in a row without a new high (more than 5% above the best before them), at least six slices, at
+ * most the cap. A dip (the machine's speed drifts) does not end the warm-up early the way "the last slices
+ * agree" would. The request minimum is there because the rule alone ended the webhook's warm-up on its slope:
+ * its containers speed up slowly enough (a few percent per slice) that drift made a plateau of it.
  */
-async function warmUp(options: (durationS: number) => autocannon.Options): Promise<number[]> {
+async function warmUp(options: (durationS: number) => autocannon.Options): Promise<WarmUp> {
   const slices: number[] = [];
+  let served = 0;
   for (let spent = 0; spent < WARMUP_MAX_S; spent += WARMUP_SLICE_S) {
-    slices.push((await autocannon(options(WARMUP_SLICE_S))).requests.average);
-    if (slices.length >= 6 && Math.max(...slices.slice(-3)) <= 1.05 * Math.max(...slices.slice(0, -3))) break;
+    const result = await autocannon(options(WARMUP_SLICE_S));
+    slices.push(result.requests.average);
+    served += result.requests.total;
+    const steady =
+      slices.length >= 6 && Math.max(...slices.slice(-3)) <= 1.05 * Math.max(...slices.slice(0, -3));
+    if (served >= WARMUP_REQUESTS && steady) return { slices, served, capped: false };
   }
-  return slices;
+  return { slices, served, capped: served < WARMUP_REQUESTS };
 }
 
 /**
@@ -362,9 +384,10 @@ async function main(): Promise<void> {
     await statusOutage(true);
     const webhookWarm = await warmUp((duration) => webhookOptions(duration, warmupDeliveries));
     await statusOutage(false);
-    const slices = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
-    console.log(`floor warm-up   ${floorWarm.length * WARMUP_SLICE_S} s: ${slices(floorWarm)} req/s`);
-    console.log(`webhook warm-up ${webhookWarm.length * WARMUP_SLICE_S} s: ${slices(webhookWarm)} req/s`);
+    const warmed = (name: string, w: WarmUp) =>
+      `${name.padEnd(8)} warm-up ${w.slices.length * WARMUP_SLICE_S} s, ${w.served} requests: ${w.slices.map((x) => x.toFixed(0)).join(', ')} req/s${w.capped ? ` (cut by BENCH_WARMUP_MAX before ${WARMUP_REQUESTS} requests: not steady)` : ''}`;
+    console.log(warmed('floor', floorWarm));
+    console.log(warmed('webhook', webhookWarm));
     await drain(WARMUP_PAYMENTS, 180_000);
 
     const floorRuns: Run[] = [];
