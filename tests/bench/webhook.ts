@@ -65,7 +65,8 @@ const knobs = readKnobs(() =>
   readEnv(
     z.object({
       // First deliveries inside each measured webhook window. Each one's confirmation, payout and workflow then
-      // run on the same two cores (about 120 ms of CPU each once warm, measured), next to the ack path.
+      // run on the same two cores, next to the ack path (about 20 ms of CPU each delivered alone, 50 to 75 ms
+      // each measured inside the bench's windows: docs/payments.md).
       BENCH_PAYMENTS: positiveInt.default(50),
       BENCH_WARMUP_PAYMENTS: positiveInt.default(50),
       BENCH_CONNECTIONS: positiveInt.default(16),
