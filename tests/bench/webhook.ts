@@ -65,7 +65,7 @@ const knobs = readKnobs(() =>
   readEnv(
     z.object({
       // First deliveries inside each measured webhook window. Each one's confirmation, payout and workflow then
-      // run on the same two cores, next to the ack path (about 20 ms of CPU each delivered alone, 50 to 75 ms
+      // run on the same two cores, next to the ack path (about 20 ms of CPU each delivered alone, 54 to 71 ms
       // each measured inside the bench's windows: docs/payments.md).
       BENCH_PAYMENTS: positiveInt.default(50),
       BENCH_WARMUP_PAYMENTS: positiveInt.default(50),
@@ -92,8 +92,8 @@ const CONNECTIONS = knobs.BENCH_CONNECTIONS;
 const DURATION_S = knobs.BENCH_DURATION;
 const ROUNDS = knobs.BENCH_ROUNDS;
 const WARMUP_MAX_S = knobs.BENCH_WARMUP_MAX;
-const WARMUP_REQUESTS = knobs.BENCH_WARMUP_REQUESTS * knobs.BENCH_CONTAINERS;
 const CONTAINERS = knobs.BENCH_CONTAINERS;
+const WARMUP_REQUESTS = knobs.BENCH_WARMUP_REQUESTS * CONTAINERS;
 const STATUS = knobs.BENCH_STATUS;
 const WARMUP_SLICE_S = 5;
 
