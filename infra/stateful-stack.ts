@@ -134,6 +134,11 @@ export class StatefulStack extends Stack {
       },
       mfa: cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { sms: false, otp: true },
+      // The directory ids every authorization check trusts. They stay mutable so admins can set and correct them
+      // (AdminUpdateUserAttributes; an immutable attribute can be set only when the user is created), and
+      // because Cognito cannot change an existing attribute's schema: making them immutable now means a new
+      // user pool, which loses every user and password. What keeps users from writing them is the app client's
+      // writeAttributes below, which leaves them out.
       customAttributes: {
         owner_id: new cognito.StringAttribute({ mutable: true, minLen: 1, maxLen: 64 }),
         tenant_id: new cognito.StringAttribute({ mutable: true, minLen: 1, maxLen: 64 }),
@@ -147,7 +152,15 @@ export class StatefulStack extends Stack {
         groupName: group,
       });
     }
+    // Without writeAttributes a client may write every mutable attribute, so a user could rewrite their own
+    // custom:owner_id with UpdateUserAttributes and their access token. Users may change only their profile;
+    // the ids are readable (they are in the ID token) and written by admins only.
+    const profile = { email: true, fullname: true, phoneNumber: true } as const;
     this.userPoolClient = this.userPool.addClient('OwnerAppClient', {
+      readAttributes: new cognito.ClientAttributes()
+        .withStandardAttributes({ ...profile, emailVerified: true, phoneNumberVerified: true })
+        .withCustomAttributes('owner_id', 'tenant_id'),
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes(profile),
       authFlows: { userSrp: true },
       preventUserExistenceErrors: true,
       idTokenValidity: Duration.hours(1),

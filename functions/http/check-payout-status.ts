@@ -4,7 +4,7 @@ import { readEnv } from '../../shared/config/env';
 import { NotFoundError } from '../../shared/errors';
 import { apiHandler } from '../../shared/http/api-handler';
 import { parseParams } from '../../shared/http/middleware';
-import { isAdmin, principalFromEvent } from '../../shared/http/principal';
+import { maySeeOwnerData, principalFromEvent } from '../../shared/http/principal';
 import { json } from '../../shared/http/responses';
 import { checkPayoutStatus, claimStatusCheck } from '../../shared/payouts/check-status';
 import { presentPayoutDetail } from '../../shared/payouts/present';
@@ -25,11 +25,7 @@ export const handler = apiHandler(async (event) => {
   const principal = principalFromEvent(event);
   const { id } = parseParams(event.pathParameters, pathSchema, 'path');
   const payout = await payouts.get(id);
-  if (
-    !payout ||
-    !(isAdmin(principal) || (principal.ownerId !== null && payout.ownerId === principal.ownerId))
-  )
-    throw new NotFoundError();
+  if (!payout || !maySeeOwnerData(principal, payout.ownerId)) throw new NotFoundError();
   const now = new Date();
   await claimStatusCheck(documentClient, payoutsTable, payout.id, env.STATUS_CHECK_WINDOW_SECONDS, now);
   const updated = await checkPayoutStatus(

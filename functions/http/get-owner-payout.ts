@@ -3,7 +3,7 @@ import { tableNames } from '../../shared/config/app-config';
 import { NotFoundError } from '../../shared/errors';
 import { apiHandler } from '../../shared/http/api-handler';
 import { parseParams } from '../../shared/http/middleware';
-import { isAdmin, principalFromEvent } from '../../shared/http/principal';
+import { maySeeOwnerData, principalFromEvent } from '../../shared/http/principal';
 import { json } from '../../shared/http/responses';
 import { presentPayoutDetail } from '../../shared/payouts/present';
 import { documentClient } from '../../shared/repositories/dynamodb';
@@ -17,8 +17,6 @@ export const handler = apiHandler(async (event) => {
   const principal = principalFromEvent(event);
   const { id } = parseParams(event.pathParameters, pathSchema, 'path');
   const payout = await payouts.get(id);
-  const visible =
-    payout && (isAdmin(principal) || (principal.ownerId !== null && payout.ownerId === principal.ownerId));
-  if (!payout || !visible) throw new NotFoundError();
+  if (!payout || !maySeeOwnerData(principal, payout.ownerId)) throw new NotFoundError();
   return json(200, presentPayoutDetail(payout));
 });

@@ -3,7 +3,7 @@ import { tableNames } from '../../shared/config/app-config';
 import { NotFoundError } from '../../shared/errors';
 import { apiHandler } from '../../shared/http/api-handler';
 import { parseParams } from '../../shared/http/middleware';
-import { isAdmin, principalFromEvent } from '../../shared/http/principal';
+import { maySeeOwnerData, mayActAsTenant, principalFromEvent } from '../../shared/http/principal';
 import { json } from '../../shared/http/responses';
 import { presentPayment } from '../../shared/payments/present';
 import { documentClient } from '../../shared/repositories/dynamodb';
@@ -18,10 +18,7 @@ export const handler = apiHandler(async (event) => {
   const { id } = parseParams(event.pathParameters, pathSchema, 'path');
   const payment = await payments.get(id);
   const visible =
-    payment &&
-    (isAdmin(principal) ||
-      (principal.tenantId !== null && payment.tenantId === principal.tenantId) ||
-      (principal.ownerId !== null && payment.ownerId === principal.ownerId));
+    payment && (mayActAsTenant(principal, payment.tenantId) || maySeeOwnerData(principal, payment.ownerId));
   if (!payment || !visible) throw new NotFoundError();
   return json(200, presentPayment(payment));
 });

@@ -1,10 +1,10 @@
 import { paymentDetailsCipher, tableNames } from '../../shared/config/app-config';
 import { paymentDetailsBody } from '../../shared/http/api-schemas';
 import type { OwnerPaymentDetails } from '../../shared/domain/payment-details';
-import { ForbiddenError, NotFoundError } from '../../shared/errors';
+import { NotFoundError } from '../../shared/errors';
 import { apiHandler } from '../../shared/http/api-handler';
 import { parseJsonBody } from '../../shared/http/middleware';
-import { principalFromEvent } from '../../shared/http/principal';
+import { principalFromEvent, requireOwner } from '../../shared/http/principal';
 import { json } from '../../shared/http/responses';
 import { logger } from '../../shared/logger';
 import {
@@ -22,9 +22,7 @@ const directory = new DynamoDirectoryRepository(documentClient, tableNames.direc
  */
 export const handler = apiHandler(async (event) => {
   const principal = principalFromEvent(event);
-  if (!principal.groups.has('owners') || !principal.ownerId)
-    throw new ForbiddenError('Only owners have payment details.');
-  const ownerId = principal.ownerId;
+  const ownerId = requireOwner(principal, 'Only owners have payment details.');
   if (event.routeKey.endsWith('/history')) {
     const changes = await directory.paymentDetailsHistory(ownerId, 50);
     return json(200, {

@@ -2,11 +2,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from 'jose';
 import type { JWK, JWTPayload } from 'jose';
+import type { Group } from '../../shared/http/principal';
 
 /**
  * The local stand-in for Cognito: an RS256 key pair generated into .local/auth/ (throwaway, never committed),
  * ID tokens with the claims Cognito puts in them (cognito:groups, custom:owner_id, custom:tenant_id), and the
  * verification API Gateway's JWT authorizer does (signature, issuer, audience, expiry).
+ * Groups and ids are independent, as they are in Cognito (an admin sets each), so a token can carry an owner
+ * id without the `owners` group: the handlers must refuse it exactly as they do on AWS.
  */
 export const LOCAL_ISSUER = 'https://local-issuer.rent-payout.invalid';
 export const LOCAL_AUDIENCE = 'rent-payout-local-client';
@@ -15,9 +18,14 @@ type Key = Awaited<ReturnType<typeof importJWK>>;
 
 export type Role = 'owner' | 'tenant' | 'admin';
 
+export const ROLE_GROUP: Record<Role, Group> = { owner: 'owners', tenant: 'tenants', admin: 'admins' };
+
 export interface TokenRequest {
-  role: Role;
   sub: string;
+  /** Shortcut for one group (owner -> owners, ...); `groups` replaces it when both are given. */
+  role?: Role;
+  /** The user's Cognito groups, any combination, none included. */
+  groups?: readonly Group[];
   ownerId?: string;
   tenantId?: string;
   email?: string;
@@ -53,12 +61,13 @@ export class LocalIssuer {
   }
 
   public async issue(req: TokenRequest): Promise<string> {
-    const groups = { owner: 'owners', tenant: 'tenants', admin: 'admins' }[req.role];
+    const groups = req.groups ?? (req.role ? [ROLE_GROUP[req.role]] : []);
     const claims: JWTPayload & Record<string, unknown> = {
-      'cognito:groups': [groups],
       token_use: 'id',
       email: req.email ?? `${req.sub}@example.com`,
     };
+    // Cognito leaves the claim out for a user in no group.
+    if (groups.length > 0) claims['cognito:groups'] = [...groups];
     if (req.ownerId) claims['custom:owner_id'] = req.ownerId;
     if (req.tenantId) claims['custom:tenant_id'] = req.tenantId;
     return new SignJWT(claims)

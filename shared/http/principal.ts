@@ -1,9 +1,15 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { UnauthorizedError } from '../errors';
+import { ForbiddenError, UnauthorizedError } from '../errors';
 
 export type Group = 'owners' | 'tenants' | 'admins';
+export const GROUPS: readonly Group[] = ['owners', 'tenants', 'admins'];
 
-/** Who is calling, from the JWT claims that API Gateway's authorizer (or the local one) verified. */
+/**
+ * Who is calling, from the JWT claims that API Gateway's authorizer (or the local one) verified.
+ * `ownerId` and `tenantId` are the directory records the caller may act as: the id claim counts only together
+ * with its group (an owner id without the `owners` group is no owner), so no check can trust one without the
+ * other. The id attributes are written by admins only (the app client cannot write them: infra/stateful-stack.ts).
+ */
 export interface Principal {
   userId: string;
   groups: ReadonlySet<Group>;
@@ -25,7 +31,7 @@ export function parseGroups(value: unknown): Group[] {
   let items: string[] = [];
   if (Array.isArray(value)) items = value.map(String);
   else if (typeof value === 'string') items = value.replace(/^\[|\]$/g, '').split(/[\s,]+/);
-  return items.filter((g): g is Group => g === 'owners' || g === 'tenants' || g === 'admins');
+  return items.filter((g): g is Group => (GROUPS as readonly string[]).includes(g));
 }
 
 export function principalFromEvent(event: APIGatewayProxyEventV2WithJWTAuthorizer): Principal {
@@ -36,14 +42,42 @@ export function principalFromEvent(event: APIGatewayProxyEventV2WithJWTAuthorize
     const v = claims[key];
     return typeof v === 'string' && v !== '' ? v : null;
   };
+  const groups = new Set(parseGroups(claims[CLAIMS.groups]));
   return {
     userId: sub,
-    groups: new Set(parseGroups(claims[CLAIMS.groups])),
-    ownerId: text(CLAIMS.ownerId),
-    tenantId: text(CLAIMS.tenantId),
+    groups,
+    ownerId: groups.has('owners') ? text(CLAIMS.ownerId) : null,
+    tenantId: groups.has('tenants') ? text(CLAIMS.tenantId) : null,
   };
 }
 
 export function isAdmin(p: Principal): boolean {
   return p.groups.has('admins');
+}
+
+/** Whether the caller may act as this owner: a member of `owners` whose owner id is this one. */
+export function mayActAsOwner(p: Principal, ownerId: string): boolean {
+  return p.ownerId !== null && p.ownerId === ownerId;
+}
+
+/** Whether the caller may act as this tenant: a member of `tenants` whose tenant id is this one. */
+export function mayActAsTenant(p: Principal, tenantId: string): boolean {
+  return p.tenantId !== null && p.tenantId === tenantId;
+}
+
+/** An owner's data (payouts, their units' payments): the owner themselves, or an admin. */
+export function maySeeOwnerData(p: Principal, ownerId: string): boolean {
+  return isAdmin(p) || mayActAsOwner(p, ownerId);
+}
+
+/** The owner the caller acts as, for the owner-only routes (`/api/owners/me/...`); 403 for anyone else. */
+export function requireOwner(p: Principal, message = 'Only owners can do this.'): string {
+  if (p.ownerId === null) throw new ForbiddenError(message);
+  return p.ownerId;
+}
+
+/** The tenant the caller acts as, for the tenant-only routes; 403 for anyone else. */
+export function requireTenant(p: Principal, message = 'Only tenants can do this.'): string {
+  if (p.tenantId === null) throw new ForbiddenError(message);
+  return p.tenantId;
 }

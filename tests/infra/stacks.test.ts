@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../../infra/api-routes';
 import { buildApp, InvalidContextError } from '../../infra/build-app';
@@ -54,6 +54,27 @@ describe('stateful stack', () => {
       (g) => g.Properties.GroupName,
     );
     expect(groups.sort()).toEqual(['admins', 'owners', 'tenants']);
+  });
+
+  it('lets users read the owner and tenant ids but never write them (admins set them)', () => {
+    const writes = new Capture();
+    const reads = new Capture();
+    stateful.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ReadAttributes: reads,
+      WriteAttributes: writes,
+    });
+    // The ids must be in the ID token, so readable.
+    expect(reads.asArray()).toEqual(expect.arrayContaining(['custom:owner_id', 'custom:tenant_id']));
+    // An explicit list without them: no WriteAttributes at all would make every mutable attribute writable.
+    expect(writes.asArray().length).toBeGreaterThan(0);
+    expect(writes.asArray().filter((a) => String(a).startsWith('custom:'))).toEqual([]);
+    // Still mutable (admins correct them with AdminUpdateUserAttributes): changing that would replace the pool.
+    stateful.hasResourceProperties('AWS::Cognito::UserPool', {
+      Schema: Match.arrayWith([
+        Match.objectLike({ Name: 'owner_id', Mutable: true }),
+        Match.objectLike({ Name: 'tenant_id', Mutable: true }),
+      ]),
+    });
   });
 });
 
