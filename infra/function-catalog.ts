@@ -12,6 +12,7 @@ export type Needs =
   | 'paymentConfig'
   | 'stateMachine'
   | 'payoutPolicy'
+  /** Only where an account number is sealed or opened: the payment-details PUT and the payout's destination. */
   | 'paymentDetailsKey';
 
 export interface FunctionSpec {
@@ -127,7 +128,7 @@ export const FUNCTIONS = {
     description: 'POST /api/owner-payouts/{id}/manual_retry/ (admins)',
     timeoutSeconds: 15,
     memoryMb: 512,
-    needs: ['paymentDetailsKey', 'directory', 'payouts', 'stateMachine'],
+    needs: ['directory', 'payouts', 'stateMachine'],
   },
   confirmPayments: {
     service: 'confirm-payments',
@@ -143,7 +144,7 @@ export const FUNCTIONS = {
     description: 'Every minute: confirm pending payments whose PhonePe webhook has not come',
     timeoutSeconds: 120,
     memoryMb: 512,
-    needs: ['payouts', 'directory', 'stateMachine', 'paymentDetailsKey', 'payments', 'phonepe'],
+    needs: ['payouts', 'directory', 'stateMachine', 'payments', 'phonepe'],
   },
   startPayouts: {
     service: 'start-payouts',
@@ -151,7 +152,7 @@ export const FUNCTIONS = {
     description: 'Payments stream: payment completed -> OwnerPayout + workflow execution',
     timeoutSeconds: 60,
     memoryMb: 512,
-    needs: ['payments', 'paymentDetailsKey', 'directory', 'payouts', 'stateMachine'],
+    needs: ['payments', 'directory', 'payouts', 'stateMachine'],
   },
   validatePayout: {
     service: 'payout-validate',
@@ -175,7 +176,7 @@ export const FUNCTIONS = {
     description: 'Payout workflow: Cashfree GET /transfers?transfer_id= and the status transition',
     timeoutSeconds: 30,
     memoryMb: 512,
-    needs: ['paymentDetailsKey', 'directory', 'payouts', 'cashfree', 'payoutPolicy'],
+    needs: ['directory', 'payouts', 'cashfree', 'payoutPolicy'],
   },
 } as const satisfies Record<string, FunctionSpec>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tableNames } from '../../shared/config/app-config';
-import type { Owner, Property, Tenant, Unit } from '../../shared/domain/entities';
+import type { Owner, OwnerWithAccount, Property, Tenant, Unit } from '../../shared/domain/entities';
 import { newId } from '../../shared/domain/ids';
 import { formatRupees, parseRupees } from '../../shared/domain/money';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../shared/errors';
@@ -20,11 +20,12 @@ import { logger } from '../../shared/logger';
 import { DynamoDirectoryRepository } from '../../shared/repositories/directory-repository';
 import { documentClient } from '../../shared/repositories/dynamodb';
 
-// No cipher: this function never reads or writes account numbers (owners set those themselves).
+// No payment-details key: reading an owner never opens the account number, and admins create owners without
+// details (owners set those themselves).
 const directory = new DynamoDirectoryRepository(documentClient, tableNames.directory());
 const pathSchema = z.object({ id: z.string().min(1).max(64) });
 
-const presentOwner = (o: Owner) => ({
+const presentOwner = (o: Omit<Owner, 'paymentDetails'>) => ({
   id: o.id,
   name: o.name,
   email: o.email,
@@ -116,7 +117,7 @@ export const handler = apiHandler(async (event) => {
 
   if (kind === 'owners') {
     const body = parseJsonBody(event, ownerCreateBody);
-    const owner: Owner = {
+    const owner: OwnerWithAccount = {
       id: newId(),
       name: body.name,
       email: body.email,

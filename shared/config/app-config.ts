@@ -120,7 +120,7 @@ export function stateMachineArn(): string {
   return readEnv(z.object({ PAYOUT_STATE_MACHINE_ARN: nonEmpty })).PAYOUT_STATE_MACHINE_ARN;
 }
 
-/** What starting a payout run needs (the payout starter and manual retry). */
+/** What starting a payout run needs (the payout starter and manual retry): owners are read without the key. */
 export function startPayoutDependencies(
   documentClient: DynamoDBDocumentClient,
   payments?: PaymentRepository,
@@ -128,7 +128,7 @@ export function startPayoutDependencies(
   return {
     ...(payments ? { payments } : {}),
     payouts: new DynamoPayoutRepository(documentClient, tableNames.payouts()),
-    directory: new DynamoDirectoryRepository(documentClient, tableNames.directory(), paymentDetailsCipher),
+    directory: new DynamoDirectoryRepository(documentClient, tableNames.directory()),
     sfn: new SFNClient({}),
     stateMachineArn: stateMachineArn(),
     now: () => new Date(),

@@ -1,15 +1,24 @@
 import type { Paise } from './money';
-import type { OwnerPaymentDetails } from './payment-details';
+import type { OwnerPaymentDetails, PaymentDetailsSummary } from './payment-details';
 import type { PaymentStatus, PayoutStatus } from './payout-status';
 
+/** An owner as the system reads it: the payment details without the account number (no key needed). */
 export interface Owner {
   id: string;
   name: string;
   email: string;
   phone: string;
-  paymentDetails: OwnerPaymentDetails | null;
+  paymentDetails: PaymentDetailsSummary | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * An owner with the account number in the clear: what the directory's writers store, and what a payout reads
+ * for its destination. Both need the payment-details key.
+ */
+export interface OwnerWithAccount extends Omit<Owner, 'paymentDetails'> {
+  paymentDetails: OwnerPaymentDetails | null;
 }
 
 export interface Property {

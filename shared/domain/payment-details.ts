@@ -12,6 +12,17 @@ export interface OwnerPaymentDetails {
   upiId: string;
 }
 
+/** The details without the account number, which only appears masked (last four digits). */
+export interface PaymentDetailsSummary extends Omit<OwnerPaymentDetails, 'accountNumber'> {
+  accountNumberMasked: string;
+}
+
+export function summarizePaymentDetails(details: OwnerPaymentDetails): PaymentDetailsSummary {
+  const { accountNumber, ...rest } = details;
+  const account = accountNumber.trim();
+  return { ...rest, accountNumberMasked: account ? maskAccountNumber(account) : '' };
+}
+
 export type PayoutDestination =
   { type: 'bank'; accountNumber: string; ifsc: string; bankName: string } | { type: 'upi'; vpa: string };
 

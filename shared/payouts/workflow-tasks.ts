@@ -54,7 +54,7 @@ async function destinationOf(
   deps: WorkflowDeps,
   payout: OwnerPayout,
 ): Promise<{ ok: true; destination: PayoutDestination; name: string } | { ok: false; reason: string }> {
-  const owner = await deps.directory.getOwner(payout.ownerId);
+  const owner = await deps.directory.getOwnerForPayout(payout.ownerId);
   if (!owner) return { ok: false, reason: 'owner record not found' };
   const check = checkPayoutDestination(owner.paymentDetails);
   return check.ok ? { ok: true, destination: check.destination, name: owner.name } : check;

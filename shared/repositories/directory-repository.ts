@@ -1,21 +1,29 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccountCipher } from '../domain/account-cipher';
-import type { Owner, Property, Tenant, Unit } from '../domain/entities';
+import type { Owner, OwnerWithAccount, Property, Tenant, Unit } from '../domain/entities';
 import { newId } from '../domain/ids';
-import { maskAccountNumber } from '../domain/payment-details';
-import type { OwnerPaymentDetails } from '../domain/payment-details';
+import { maskAccountNumber, summarizePaymentDetails } from '../domain/payment-details';
+import type { OwnerPaymentDetails, PaymentDetailsSummary } from '../domain/payment-details';
 import { ConfigError, ConflictError, NotFoundError } from '../errors';
 import { isConditionalCheckFailure, cancellationCodes } from './dynamodb';
 import type { DocumentClient } from './dynamodb';
 import { keys } from './keys';
 
-/** Owners, properties, units and tenants: the directory every payment and payout refers to. */
+/**
+ * Owners, properties, units and tenants: the directory every payment and payout refers to.
+ * Account numbers are opened only by `getOwnerForPayout` and sealed only by the writes of payment details:
+ * everything else reads owners without the payment-details key.
+ */
 export interface DirectoryRepository {
+  /** The owner with the account number masked; never needs the key. */
   getOwner(id: string): Promise<Owner | null>;
+  /** The owner with the account number in the clear, for a payout's destination (needs the key). */
+  getOwnerForPayout(id: string): Promise<OwnerWithAccount | null>;
   getProperty(id: string): Promise<Property | null>;
   getUnit(id: string): Promise<Unit | null>;
   getTenant(id: string): Promise<Tenant | null>;
-  putOwner(owner: Owner): Promise<void>;
+  /** Writes an owner; an account number is stored encrypted (needs the key only then). */
+  putOwner(owner: OwnerWithAccount): Promise<void>;
   putProperty(property: Property): Promise<void>;
   putUnit(unit: Unit): Promise<void>;
   putTenant(tenant: Tenant): Promise<void>;
@@ -45,25 +53,43 @@ export interface PaymentDetailsChange {
   new: MaskedPaymentDetails;
 }
 
-export function maskPaymentDetails(d: OwnerPaymentDetails | null): MaskedPaymentDetails | null {
+export function maskPaymentDetails(d: PaymentDetailsSummary | null): MaskedPaymentDetails | null {
   if (!d) return null;
   return {
     payment_method: d.paymentMethod,
     bank_name: d.bankName,
-    account_number: d.accountNumber ? maskAccountNumber(d.accountNumber) : '',
+    account_number: d.accountNumberMasked,
     ifsc_code: d.ifscCode,
     upi_id: d.upiId,
   };
 }
 
-/** How payment details are stored: the account number only encrypted, with its last four digits beside it. */
+/**
+ * How payment details are stored: the account number only encrypted, its masked form beside it (so reading an
+ * owner needs no key). Items written before `accountNumberMasked` have `accountLast4` instead.
+ */
 interface StoredPaymentDetails extends Omit<OwnerPaymentDetails, 'accountNumber'> {
-  accountNumber: '';
+  accountNumber?: string;
   accountNumberEncrypted: string | null;
-  accountLast4: string;
+  accountNumberMasked?: string;
+  accountLast4?: string;
+}
+
+function summaryOf(stored: StoredPaymentDetails | null | undefined): PaymentDetailsSummary | null {
+  if (!stored) return null;
+  const { accountNumber, accountNumberEncrypted, accountNumberMasked, accountLast4, ...rest } = stored;
+  // Details written before encryption (none in production) keep their number as they were.
+  if (!accountNumberEncrypted)
+    return summarizePaymentDetails({ ...rest, accountNumber: accountNumber ?? '' });
+  return {
+    ...rest,
+    accountNumberMasked: accountNumberMasked ?? maskAccountNumber(`****${accountLast4 ?? ''}`),
+  };
 }
 
 type CipherProvider = () => Promise<AccountCipher>;
+
+type StoredOwner = Omit<Owner, 'paymentDetails'> & { paymentDetails: StoredPaymentDetails | null };
 
 type Stored<T> = T & { pk: string; sk: string; entity: string };
 
@@ -75,8 +101,9 @@ function strip<T>(item: Record<string, unknown> | undefined): T | null {
 
 export class DynamoDirectoryRepository implements DirectoryRepository {
   /**
-   * `cipher` is needed only where account numbers are read or written (the payout workflow, the payment-details
-   * API, seeding); without it, such a read or write fails rather than exposing or storing a plain number.
+   * `cipher` is needed only where account numbers are opened or sealed (the payout workflow's destination, the
+   * payment-details PUT, seeding); without it, such a read or write fails rather than exposing or storing a
+   * plain number. Every other read of an owner works without it.
    */
   public constructor(
     private readonly client: DocumentClient,
@@ -92,24 +119,30 @@ export class DynamoDirectoryRepository implements DirectoryRepository {
     return this.cipher();
   }
 
+  /** Always encrypts under the current key: a write is also what moves an owner off a previous key. */
   private async sealDetails(d: OwnerPaymentDetails | null): Promise<StoredPaymentDetails | null> {
     if (!d) return null;
     const account = d.accountNumber.trim();
+    const { accountNumber: _plain, ...rest } = d;
     return {
-      ...d,
-      accountNumber: '',
+      ...rest,
       accountNumberEncrypted: account ? (await this.requireCipher()).encrypt(account) : null,
-      accountLast4: account.slice(-4),
+      accountNumberMasked: account ? maskAccountNumber(account) : '',
     };
   }
 
   private async openDetails(
-    stored: StoredPaymentDetails | OwnerPaymentDetails | null | undefined,
+    stored: StoredPaymentDetails | null | undefined,
   ): Promise<OwnerPaymentDetails | null> {
     if (!stored) return null;
-    const { accountNumberEncrypted, accountLast4: _l4, ...rest } = stored as StoredPaymentDetails;
-    // Details written before encryption (none in production) keep their number as they were.
-    if (!accountNumberEncrypted) return { ...rest, accountNumber: rest.accountNumber ?? '' };
+    const {
+      accountNumber,
+      accountNumberEncrypted,
+      accountNumberMasked: _m,
+      accountLast4: _l4,
+      ...rest
+    } = stored;
+    if (!accountNumberEncrypted) return { ...rest, accountNumber: accountNumber ?? '' };
     return { ...rest, accountNumber: (await this.requireCipher()).decrypt(accountNumberEncrypted) };
   }
 
@@ -123,7 +156,12 @@ export class DynamoDirectoryRepository implements DirectoryRepository {
   }
 
   public async getOwner(id: string): Promise<Owner | null> {
-    const owner = await this.get<Owner>(keys.owner(id));
+    const owner = await this.get<StoredOwner>(keys.owner(id));
+    if (!owner) return null;
+    return { ...owner, paymentDetails: summaryOf(owner.paymentDetails) };
+  }
+  public async getOwnerForPayout(id: string): Promise<OwnerWithAccount | null> {
+    const owner = await this.get<StoredOwner>(keys.owner(id));
     if (!owner) return null;
     return { ...owner, paymentDetails: await this.openDetails(owner.paymentDetails) };
   }
@@ -136,7 +174,7 @@ export class DynamoDirectoryRepository implements DirectoryRepository {
   public getTenant(id: string): Promise<Tenant | null> {
     return this.get<Tenant>(keys.tenant(id));
   }
-  public async putOwner(owner: Owner): Promise<void> {
+  public async putOwner(owner: OwnerWithAccount): Promise<void> {
     const paymentDetails = await this.sealDetails(owner.paymentDetails);
     await this.put({
       ...owner,
@@ -160,7 +198,7 @@ export class DynamoDirectoryRepository implements DirectoryRepository {
       changedBy: actor,
       changedAt: at,
       old: maskPaymentDetails(current.paymentDetails),
-      new: maskPaymentDetails(details),
+      new: maskPaymentDetails(summarizePaymentDetails(details)),
     };
     try {
       await this.client.send(
@@ -196,7 +234,7 @@ export class DynamoDirectoryRepository implements DirectoryRepository {
       }
       throw error;
     }
-    return { ...current, paymentDetails: details, updatedAt: at };
+    return { ...current, paymentDetails: summarizePaymentDetails(details), updatedAt: at };
   }
 
   public async paymentDetailsHistory(ownerId: string, limit: number): Promise<PaymentDetailsChange[]> {

@@ -67,7 +67,9 @@ describe('owner payment details', () => {
     expect((raw.Item?.paymentDetails as { accountNumberEncrypted: string }).accountNumberEncrypted).toMatch(
       /^v1:local-1:/,
     );
-    expect((await stack.directory.getOwner(ownerId))?.paymentDetails?.accountNumber).toBe('110022003300');
+    expect((await stack.directory.getOwnerForPayout(ownerId))?.paymentDetails?.accountNumber).toBe(
+      '110022003300',
+    );
   });
 
   it.each([

@@ -95,6 +95,15 @@ describe('stateless stack', () => {
     }
   });
 
+  it('gives the payment-details key only to the functions that seal or open account numbers', () => {
+    const withKey = Object.values(stateless.findResources('AWS::Lambda::Function'))
+      .filter((fn) => 'PAYMENT_DETAILS_KEY_SECRET_ARN' in fn.Properties.Environment.Variables)
+      .map((fn) => fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME as string);
+    // The payment-details PUT encrypts; validate and submit read the payout's destination. Everything else
+    // (directory admin, payout starter, manual retry, lists, the status poll) reads owners without the number.
+    expect(withKey.sort()).toEqual(['owner-payment-details', 'payout-submit-transfer', 'payout-validate']);
+  });
+
   it('is a Standard state machine with a timeout on every Task and Retry/Catch on each', () => {
     const machines = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine'));
     expect(machines).toHaveLength(1);
