@@ -86,7 +86,9 @@ export class StatefulStack extends Stack {
     this.startPayoutsDlq = dlq('StartPayoutsDlq');
     this.confirmPaymentsDlq = dlq('ConfirmPaymentsDlq');
 
-    // Operators put the real values in after the first deploy; the generated JSON only shows the shape.
+    // Operators put the real values in after the first deploy; the generated JSON only shows the shape. Until
+    // then the "SET_ME" placeholders are refused: every function that needs the secret declines its work (the
+    // webhooks answer 503) and raises the CredentialsArePlaceholders alarm (shared/config/secrets.ts).
     this.phonepeSecret = new secretsmanager.Secret(this, 'PhonePeCredentials', {
       description: 'PhonePe PG v2: {clientId, clientSecret, clientVersion, webhookUsername, webhookPassword}',
       generateSecretString: {
@@ -109,10 +111,11 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    // Encrypts owners' bank account numbers at rest (AES-256-GCM in the application); keyId names the key so a
-    // rotation can keep old values readable.
+    // Encrypts owners' bank account numbers at rest (AES-256-GCM in the application). A key ring: keyId/key are
+    // the current key, previousKeys the keys of earlier rotations still needed to read older values
+    // (docs/operations.md, "Rotating the payment-details key"). The generated key is usable as created.
     this.paymentDetailsKey = new secretsmanager.Secret(this, 'PaymentDetailsKey', {
-      description: 'Key for owner account numbers: {key, keyId}',
+      description: 'Key ring for owner account numbers: {keyId, key, previousKeys: {<keyId>: <key>}}',
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ keyId: 'k1' }),
         generateStringKey: 'key',

@@ -271,6 +271,24 @@ export class StatelessStack extends Stack {
       'A payout was failed by Cashfree.',
     );
 
+    // A function whose credentials secret still holds placeholders refuses its work with this ERROR line.
+    const placeholders = { namespace: 'RentPayout', metricName: 'CredentialsArePlaceholders' };
+    for (const [key, spec] of Object.entries(FUNCTIONS) as [FunctionKey, FunctionSpec][]) {
+      if (!spec.needs.some((n) => n === 'phonepe' || n === 'cashfree' || n === 'paymentDetailsKey')) continue;
+      new logs.MetricFilter(this, `${key}PlaceholderCredentials`, {
+        logGroup: logGroups.get(key) as logs.LogGroup,
+        filterPattern: logs.FilterPattern.stringValue('$.message', '=', 'Credentials are placeholders'),
+        metricNamespace: placeholders.namespace,
+        metricName: placeholders.metricName,
+        metricValue: '1',
+      });
+    }
+    alarm(
+      'CredentialsArePlaceholders',
+      new cloudwatch.Metric({ ...placeholders, statistic: 'Sum', period: Duration.minutes(5) }),
+      'A function refused its work: a credentials secret still holds placeholders (docs/operations.md, Secrets).',
+    );
+
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.apiEndpoint });
     new CfnOutput(this, 'PayoutStateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
   }

@@ -85,3 +85,19 @@ export class ConfigError extends AppError {
     this.name = 'ConfigError';
   }
 }
+
+/**
+ * A credentials secret still holds the placeholders the stack created: the function refuses its work (an HTTP
+ * route answers 503) until an operator sets the real values. Names the secret and fields, never a value.
+ */
+export class PlaceholderCredentialsError extends ConfigError {
+  public constructor(
+    public readonly secretName: string,
+    public readonly fields: readonly string[],
+  ) {
+    super(
+      `Secret ${secretName} still has placeholder values in: ${fields.join(', ')}; set the real credentials`,
+    );
+    this.name = 'PlaceholderCredentialsError';
+  }
+}

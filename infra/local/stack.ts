@@ -1,6 +1,6 @@
 import './polyfills';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -8,7 +8,8 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { AccountCipher } from '../../shared/domain/account-cipher';
+import { cipherOf, paymentDetailsKeySchema } from '../../shared/config/app-config';
+import { builtFrom, cachedSecret, secretFileReader } from '../../shared/config/secrets';
 import { DynamoDirectoryRepository } from '../../shared/repositories/directory-repository';
 import { API_ROUTES } from '../api-routes';
 import { FUNCTIONS, functionByService } from '../function-catalog';
@@ -59,14 +60,22 @@ export interface LocalStackOptions {
   onFunctionLog?: (line: string, functionName: string) => void;
 }
 
+/** The secrets the functions read, by the name in their `<NAME>_SECRET_FILE` variable. */
+export type LocalSecretName = 'PHONEPE' | 'CASHFREE' | 'PAYMENT_DETAILS_KEY';
+
 export interface LocalStack {
   urls: { http: string; phonepe: string; cashfree: string; dynamodb: string; sfn: string };
   issuer: LocalIssuer;
   credentials: LocalCredentials;
+  /**
+   * The files standing in for Secrets Manager. Functions re-read them after SECRETS_MAX_AGE_SECONDS, so
+   * rewriting one rehearses a rotation (or an unset secret) exactly as on AWS.
+   */
+  secretFiles: Record<LocalSecretName, string>;
   tables: { directory: string; payments: string; payouts: string };
   stateMachineArn: string;
   documentClient: DynamoDBDocumentClient;
-  /** The directory, able to read and write account numbers with the local payment-details key. */
+  /** The directory, able to read and write account numbers with the payment-details key in its secret file. */
   directory: DynamoDirectoryRepository;
   sfn: SFNClient;
   functions: Record<FunctionKey, LocalLambda>;
@@ -95,7 +104,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     const credentials = loadOrCreateCredentials(join(dataDir, 'credentials.json'));
-    const cipher = new AccountCipher(credentials.paymentDetailsKey.key, credentials.paymentDetailsKey.keyId);
+    // Written once: a secret rotated or changed by hand keeps its value across restarts, as on AWS.
+    const secretsDir = join(dataDir, 'secrets');
+    mkdirSync(secretsDir, { recursive: true });
+    const secretFiles: Record<LocalSecretName, string> = {
+      PHONEPE: join(secretsDir, 'phonepe.json'),
+      CASHFREE: join(secretsDir, 'cashfree.json'),
+      PAYMENT_DETAILS_KEY: join(secretsDir, 'payment-details-key.json'),
+    };
+    const initialSecrets: Record<LocalSecretName, unknown> = {
+      PHONEPE: credentials.phonepe,
+      CASHFREE: credentials.cashfree,
+      PAYMENT_DETAILS_KEY: credentials.paymentDetailsKey,
+    };
+    for (const [name, file] of Object.entries(secretFiles) as [LocalSecretName, string][]) {
+      if (!existsSync(file))
+        writeFileSync(file, JSON.stringify(initialSecrets[name], null, 2), { mode: 0o600 });
+    }
+    const cipher = builtFrom(
+      cachedSecret('PAYMENT_DETAILS_KEY', paymentDetailsKeySchema, {
+        read: secretFileReader(secretFiles.PAYMENT_DETAILS_KEY),
+        maxAgeSeconds: 0,
+      }),
+      cipherOf,
+    );
     const issuer = await LocalIssuer.open(join(dataDir, 'auth'));
     const synth = synthesizeTemplates(join(dataDir, 'cdk.out'));
 
@@ -212,18 +244,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       };
       if (localEnv.PHONEPE_SECRET_ARN) {
         delete localEnv.PHONEPE_SECRET_ARN;
-        localEnv.PHONEPE_SECRET_JSON = JSON.stringify(credentials.phonepe);
+        localEnv.PHONEPE_SECRET_FILE = secretFiles.PHONEPE;
         localEnv.PHONEPE_OAUTH_BASE_URL = phonepe.url;
         localEnv.PHONEPE_PG_BASE_URL = phonepe.url;
       }
       if (localEnv.CASHFREE_SECRET_ARN) {
         delete localEnv.CASHFREE_SECRET_ARN;
-        localEnv.CASHFREE_SECRET_JSON = JSON.stringify(credentials.cashfree);
+        localEnv.CASHFREE_SECRET_FILE = secretFiles.CASHFREE;
         localEnv.CASHFREE_BASE_URL = cashfree.url;
       }
       if (localEnv.PAYMENT_DETAILS_KEY_SECRET_ARN) {
         delete localEnv.PAYMENT_DETAILS_KEY_SECRET_ARN;
-        localEnv.PAYMENT_DETAILS_KEY_SECRET_JSON = JSON.stringify(credentials.paymentDetailsKey);
+        localEnv.PAYMENT_DETAILS_KEY_SECRET_FILE = secretFiles.PAYMENT_DETAILS_KEY;
       }
       if (localEnv.PAYMENT_REDIRECT_URL) localEnv.PAYMENT_REDIRECT_URL = `${httpUrl}/payment-complete`;
       const lambda = new LocalLambda({
@@ -366,6 +398,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       issuer,
       credentials,
+      secretFiles,
       tables: {
         directory: tableOf('DirectoryTable'),
         payments: tableOf('PaymentsTable'),
@@ -373,7 +406,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       stateMachineArn,
       documentClient,
-      directory: new DynamoDirectoryRepository(documentClient, tableOf('DirectoryTable'), async () => cipher),
+      directory: new DynamoDirectoryRepository(documentClient, tableOf('DirectoryTable'), cipher),
       sfn: new SFNClient({ ...awsConfig, endpoint: sfnUrl }),
       functions,
       dynamodbPid: dynamo.pid,

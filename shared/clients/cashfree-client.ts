@@ -16,6 +16,11 @@ export interface CashfreeConfig {
   clientId: string;
   clientSecret: string;
   timeoutMs: number;
+  /**
+   * After a 401: re-reads the credentials once and gives a client of the new ones, or null when they did not
+   * change (then the 401 stands). Set by shared/config/app-config.ts, so a rotation needs no cold start.
+   */
+  renew?: () => Promise<CashfreeClient | null>;
 }
 
 export const cashfreeTransferSchema = z.looseObject({
@@ -114,6 +119,18 @@ export class CashfreeClient {
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: unknown) {
+    const res = await this.send(method, path, body);
+    // Refused credentials (401, or the v2 OpenAPI's authentication_error under 500): Cashfree did nothing, so
+    // sending again (with the same transfer id) is safe.
+    const refused =
+      res.status === 401 ||
+      (res.status >= 500 && errorBodySchema.safeParse(res.json).data?.type === 'authentication_error');
+    if (!refused || !this.config.renew) return res;
+    const renewed = await this.config.renew();
+    return renewed ? renewed.send(method, path, body) : res;
+  }
+
+  private async send(method: 'GET' | 'POST', path: string, body?: unknown) {
     try {
       return await request(`${this.config.baseUrl}${path}`, {
         method,

@@ -15,6 +15,12 @@ export interface PhonePeConfig {
   clientSecret: string;
   clientVersion: string;
   timeoutMs: number;
+  /**
+   * After a 401 (OAuth refusing the credentials, or the API refusing a fresh token): re-reads the credentials
+   * once and gives a client of the new ones, or null when they did not change (then the 401 stands). Set by
+   * shared/config/app-config.ts, so a rotation needs no cold start.
+   */
+  renew?: () => Promise<PhonePeClient | null>;
 }
 
 export class PhonePeApiError extends Error {
@@ -152,6 +158,22 @@ export class PhonePeClient {
   }
 
   private async authorized(url: string, init: RequestInit) {
+    let refused: PhonePeApiError | Awaited<ReturnType<PhonePeClient['send']>>;
+    try {
+      const res = await this.withToken(url, init);
+      if (res.status !== 401) return res;
+      refused = res;
+    } catch (error) {
+      if (!(error instanceof PhonePeApiError && error.httpStatus === 401)) throw error;
+      refused = error;
+    }
+    const renewed = this.config.renew ? await this.config.renew() : null;
+    if (renewed) return renewed.withToken(url, init);
+    if (refused instanceof PhonePeApiError) throw refused;
+    return refused;
+  }
+
+  private async withToken(url: string, init: RequestInit) {
     const once = async (force: boolean) =>
       this.send(url, {
         ...init,

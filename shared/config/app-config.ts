@@ -6,15 +6,17 @@ import type { PaymentRepository } from '../repositories/payment-repository';
 import { DynamoPayoutRepository } from '../repositories/payout-repository';
 import { CashfreeClient } from '../clients/cashfree-client';
 import { PhonePeClient } from '../clients/phonepe-client';
-import { AccountCipher } from '../domain/account-cipher';
+import { AccountCipher, KEY_ID_PATTERN, MIN_KEY_LENGTH } from '../domain/account-cipher';
 import { DEFAULT_PAYOUT_POLICY } from '../domain/payout-policy';
 import type { PayoutPolicy } from '../domain/payout-policy';
 import { nonEmpty, positiveInt, readEnv, urlVar } from './env';
-import { loadSecret } from './secrets';
+import { builtFrom, cachedSecret, clientFrom, credential } from './secrets';
+import type { CachedSecret } from './secrets';
 
 /**
  * Configuration pieces, each read and validated once per cold start by the functions that need it.
- * Names and URLs have no defaults: a missing one fails the start-up with its name.
+ * Names and URLs have no defaults: a missing one fails the start-up with its name. Secrets are read when first
+ * needed and refreshed after their max age (shared/config/secrets.ts); a placeholder value is refused.
  */
 export const tableNames = {
   directory: () => readEnv(z.object({ DIRECTORY_TABLE: nonEmpty })).DIRECTORY_TABLE,
@@ -23,73 +25,94 @@ export const tableNames = {
 };
 
 export const phonePeSecretSchema = z.object({
-  clientId: nonEmpty,
-  clientSecret: nonEmpty,
-  clientVersion: nonEmpty,
-  webhookUsername: nonEmpty,
-  webhookPassword: nonEmpty,
+  clientId: credential,
+  clientSecret: credential,
+  clientVersion: credential,
+  webhookUsername: credential,
+  webhookPassword: credential,
 });
 export type PhonePeSecret = z.infer<typeof phonePeSecretSchema>;
 
-export const cashfreeSecretSchema = z.object({ clientId: nonEmpty, clientSecret: nonEmpty });
+export const cashfreeSecretSchema = z.object({ clientId: credential, clientSecret: credential });
 export type CashfreeSecret = z.infer<typeof cashfreeSecretSchema>;
 
-/** Caches one promise per container: the secret is read at the first request, then reused while warm. */
-export function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | null = null;
-  return () => {
-    value ??= make().catch((error: unknown) => {
-      value = null; // a failed read is retried by the next request rather than cached
-      throw error;
-    });
-    return value;
-  };
+export const phonePeSecret = cachedSecret('PHONEPE', phonePeSecretSchema);
+export const cashfreeSecret = cachedSecret('CASHFREE', cashfreeSecretSchema);
+
+const keyId = credential.pipe(z.string().regex(KEY_ID_PATTERN, 'must be 1 to 32 of A-Z a-z 0-9 . _ -'));
+const keyMaterial = credential.pipe(z.string().min(MIN_KEY_LENGTH));
+/**
+ * The payment-details key ring, one secret: `keyId` and `key` are the current key (every new encryption),
+ * `previousKeys` (id -> key) the keys of earlier rotations, kept while values sealed with them remain.
+ * The stack's generated secret has the first two only. Rotation: docs/operations.md.
+ */
+export const paymentDetailsKeySchema = z
+  .object({
+    keyId,
+    key: keyMaterial,
+    previousKeys: z.record(keyId, keyMaterial).default({}),
+  })
+  .refine((s) => !(s.keyId in s.previousKeys), {
+    message: 'the current keyId must not also be a previous key',
+    path: ['previousKeys'],
+  });
+export type PaymentDetailsKeySecret = z.infer<typeof paymentDetailsKeySchema>;
+export const paymentDetailsKeySecret = cachedSecret('PAYMENT_DETAILS_KEY', paymentDetailsKeySchema);
+
+export function cipherOf(secret: PaymentDetailsKeySecret): AccountCipher {
+  return new AccountCipher(secret.key, secret.keyId, secret.previousKeys);
 }
+/** The cipher for owners' account numbers (shared/domain/account-cipher.ts), rebuilt when the ring changes. */
+export const paymentDetailsCipher = builtFrom(paymentDetailsKeySecret, cipherOf);
 
-export const phonePeSecret = once(() => loadSecret('PHONEPE', phonePeSecretSchema));
-export const cashfreeSecret = once(() => loadSecret('CASHFREE', cashfreeSecretSchema));
-
-export const paymentDetailsKeySchema = z.object({ key: z.string().min(32), keyId: nonEmpty });
-/** The key that encrypts owners' account numbers (shared/domain/account-cipher.ts). */
-export const paymentDetailsCipher = once(async () => {
-  const secret = await loadSecret('PAYMENT_DETAILS_KEY', paymentDetailsKeySchema);
-  return new AccountCipher(secret.key, secret.keyId);
-});
-
-export function phonePeClientFactory(): () => Promise<PhonePeClient> {
+/** A PhonePe client for the current credentials: rebuilt after a rotation, renewed once on a 401. */
+export function phonePeClientFactory(
+  secret: CachedSecret<PhonePeSecret> = phonePeSecret,
+  environment: NodeJS.ProcessEnv = process.env,
+): () => Promise<PhonePeClient> {
   const env = readEnv(
     z.object({
       PHONEPE_OAUTH_BASE_URL: urlVar,
       PHONEPE_PG_BASE_URL: urlVar,
       PHONEPE_TIMEOUT_MS: positiveInt.default(8000),
     }),
+    environment,
   );
-  return once(async () => {
-    const secret = await phonePeSecret();
-    return new PhonePeClient({
-      oauthBaseUrl: env.PHONEPE_OAUTH_BASE_URL,
-      pgBaseUrl: env.PHONEPE_PG_BASE_URL,
-      clientId: secret.clientId,
-      clientSecret: secret.clientSecret,
-      clientVersion: secret.clientVersion,
-      timeoutMs: env.PHONEPE_TIMEOUT_MS,
-    });
-  });
+  return clientFrom(
+    secret,
+    (value, renew) =>
+      new PhonePeClient({
+        oauthBaseUrl: env.PHONEPE_OAUTH_BASE_URL,
+        pgBaseUrl: env.PHONEPE_PG_BASE_URL,
+        clientId: value.clientId,
+        clientSecret: value.clientSecret,
+        clientVersion: value.clientVersion,
+        timeoutMs: env.PHONEPE_TIMEOUT_MS,
+        renew,
+      }),
+  );
 }
 
-export function cashfreeClientFactory(): () => Promise<CashfreeClient> {
+/** A Cashfree client for the current credentials: rebuilt after a rotation, renewed once on a 401. */
+export function cashfreeClientFactory(
+  secret: CachedSecret<CashfreeSecret> = cashfreeSecret,
+  environment: NodeJS.ProcessEnv = process.env,
+): () => Promise<CashfreeClient> {
   const env = readEnv(
     z.object({ CASHFREE_BASE_URL: urlVar, CASHFREE_TIMEOUT_MS: positiveInt.default(10000) }),
+    environment,
   );
-  return once(async () => {
-    const secret = await cashfreeSecret();
-    return new CashfreeClient({
-      baseUrl: env.CASHFREE_BASE_URL.replace(/\/$/, ''),
-      clientId: secret.clientId,
-      clientSecret: secret.clientSecret,
-      timeoutMs: env.CASHFREE_TIMEOUT_MS,
-    });
-  });
+  return clientFrom(
+    secret,
+    (value, renew) =>
+      new CashfreeClient({
+        baseUrl: env.CASHFREE_BASE_URL.replace(/\/$/, ''),
+        clientId: value.clientId,
+        clientSecret: value.clientSecret,
+        timeoutMs: env.CASHFREE_TIMEOUT_MS,
+        renew,
+      }),
+  );
 }
 
 export function paymentConfig() {

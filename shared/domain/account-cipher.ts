@@ -3,8 +3,9 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 /**
  * Bank account numbers are encrypted at rest (AES-256-GCM), not tokenized: the payout needs the real number
  * for every Cashfree transfer and there is no token vault here to resolve a token. The key lives in Secrets
- * Manager (locally: a generated throwaway key); its id is stored with each value so keys can be rotated
- * (old ids stay readable while new writes use the new key).
+ * Manager (locally: a generated throwaway key). Each value carries the id of the key that sealed it, so keys
+ * rotate as a ring: new values are sealed with the current key, and values sealed with a previous key stay
+ * readable for as long as that key is kept in the secret (docs/operations.md, "Rotating the payment-details key").
  */
 export class AccountCipherError extends Error {
   public constructor(message: string) {
@@ -13,22 +14,43 @@ export class AccountCipherError extends Error {
   }
 }
 
-export class AccountCipher {
-  private readonly key: Buffer;
+/** Key ids appear inside the stored value ("v1:<keyId>:..."), so they cannot contain the separator. */
+export const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,32}$/;
+export const MIN_KEY_LENGTH = 32;
 
+function keyFrom(id: string, secret: string): Buffer {
+  if (!KEY_ID_PATTERN.test(id))
+    throw new AccountCipherError(`Key id "${id}" must be 1 to 32 of A-Z a-z 0-9 . _ -`);
+  if (secret.length < MIN_KEY_LENGTH)
+    throw new AccountCipherError(
+      `The payment-details key ${id} must be at least ${MIN_KEY_LENGTH} characters`,
+    );
+  // A 256-bit key from the secret text, whatever its encoding.
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+export class AccountCipher {
+  private readonly keys = new Map<string, Buffer>();
+
+  /**
+   * `secret` and `keyId` are the current key (every new value); `previousKeys` (id -> secret) are the keys of a
+   * rotation still needed to read older values.
+   */
   public constructor(
     secret: string,
     public readonly keyId: string,
+    previousKeys: Readonly<Record<string, string>> = {},
   ) {
-    if (secret.length < 32)
-      throw new AccountCipherError('The payment-details key must be at least 32 characters');
-    // A 256-bit key from the secret text, whatever its encoding.
-    this.key = createHash('sha256').update(secret, 'utf8').digest();
+    for (const [id, previous] of Object.entries(previousKeys)) {
+      if (id === keyId) throw new AccountCipherError(`Key ${id} is both the current and a previous key`);
+      this.keys.set(id, keyFrom(id, previous));
+    }
+    this.keys.set(keyId, keyFrom(keyId, secret));
   }
 
   public encrypt(plain: string): string {
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.keyId) as Buffer, iv);
     const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
     return [
@@ -40,14 +62,23 @@ export class AccountCipher {
     ].join(':');
   }
 
+  /** The id of the key that sealed a value (whether it needs re-sealing under the current key). */
+  public static keyIdOf(value: string): string | null {
+    const [version, keyId] = value.split(':');
+    return version === 'v1' && keyId ? keyId : null;
+  }
+
   public decrypt(value: string): string {
     const [version, keyId, iv, ct, tag] = value.split(':');
-    if (version !== 'v1' || !iv || !ct || !tag)
+    if (version !== 'v1' || !keyId || !iv || !ct || !tag)
       throw new AccountCipherError('Unreadable encrypted account number');
-    if (keyId !== this.keyId)
-      throw new AccountCipherError(`Account number encrypted with key ${keyId}, not ${this.keyId}`);
+    const key = this.keys.get(keyId);
+    if (!key)
+      throw new AccountCipherError(
+        `Account number encrypted with key ${keyId}, which is neither the current key (${this.keyId}) nor a previous one`,
+      );
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString(
         'utf8',

@@ -5,7 +5,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { z } from 'zod';
-import { BadRequestError, HttpError, PayloadTooLargeError } from '../errors';
+import { BadRequestError, ConfigError, HttpError, PayloadTooLargeError } from '../errors';
 import type { FieldErrors } from '../errors';
 import { logger } from '../logger';
 import { json } from './responses';
@@ -15,7 +15,11 @@ type Result = APIGatewayProxyStructuredResultV2;
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Turns HttpErrors into DRF-style bodies ({detail, errors}); anything else is a 500 that leaks nothing. */
+/**
+ * Turns HttpErrors into DRF-style bodies ({detail, errors}). A ConfigError met while serving (a secret still
+ * holding placeholders, or missing fields) is our misconfiguration, not the caller's: 503, saying nothing of
+ * which. Anything else is a 500 that leaks nothing.
+ */
 export function httpErrorResponses(): MiddlewareObj<Event, Result, Error, Context> {
   return {
     onError: async (request) => {
@@ -25,6 +29,15 @@ export function httpErrorResponses(): MiddlewareObj<Event, Result, Error, Contex
           detail: error.message,
           ...(error.details ? { errors: error.details } : {}),
         });
+        return;
+      }
+      if (error instanceof ConfigError) {
+        logger.error('Service not configured', { error, path: request.event?.rawPath });
+        request.response = json(
+          503,
+          { detail: 'The service is not available yet; please try again later.' },
+          { 'retry-after': '60' },
+        );
         return;
       }
       logger.error('Unhandled error', { error: error ?? undefined, path: request.event?.rawPath });

@@ -4,6 +4,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../../infra/api-routes';
 import { buildApp, InvalidContextError } from '../../infra/build-app';
 import { FUNCTIONS } from '../../infra/function-catalog';
+import {
+  cashfreeSecretSchema,
+  paymentDetailsKeySchema,
+  phonePeSecretSchema,
+} from '../../shared/config/app-config';
+import { parseSecret } from '../../shared/config/secrets';
+import { PlaceholderCredentialsError } from '../../shared/errors';
 
 let stateful: Template;
 let stateless: Template;
@@ -54,6 +61,29 @@ describe('stateful stack', () => {
       (g) => g.Properties.GroupName,
     );
     expect(groups.sort()).toEqual(['admins', 'owners', 'tenants']);
+  });
+
+  it('creates the credentials secrets with placeholders the functions refuse until an operator sets them', () => {
+    const secrets = stateful.findResources('AWS::SecretsManager::Secret');
+    const generated = (prefix: string) => {
+      const [, secret] = Object.entries(secrets).find(([id]) => id.startsWith(prefix)) ?? [];
+      const g = secret?.Properties.GenerateSecretString as {
+        SecretStringTemplate: string;
+        GenerateStringKey: string;
+      };
+      // What Secrets Manager stores: the template plus the generated field.
+      return { ...JSON.parse(g.SecretStringTemplate), [g.GenerateStringKey]: 'G'.repeat(64) } as unknown;
+    };
+    expect(() => parseSecret('PHONEPE', phonePeSecretSchema, generated('PhonePeCredentials'))).toThrow(
+      PlaceholderCredentialsError,
+    );
+    expect(() => parseSecret('CASHFREE', cashfreeSecretSchema, generated('CashfreeCredentials'))).toThrow(
+      PlaceholderCredentialsError,
+    );
+    // The generated payment-details key is a real random key, usable as created.
+    expect(
+      parseSecret('PAYMENT_DETAILS_KEY', paymentDetailsKeySchema, generated('PaymentDetailsKey')),
+    ).toMatchObject({ keyId: 'k1', previousKeys: {} });
   });
 
   it('lets users read the owner and tenant ids but never write them (admins set them)', () => {
@@ -150,10 +180,23 @@ describe('stateless stack', () => {
     expect(byKey.get('GET /api/owner-payouts/{id}')?.AuthorizationType).toBe('JWT');
   });
 
-  it('alarms on failed executions, dead letters, failed and reversed payouts', () => {
-    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+  it('alarms on failed executions, dead letters, failed and reversed payouts, placeholder credentials', () => {
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     stateless.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.message = "Owner payout reversed" }',
+    });
+    // Every function that reads a credentials secret feeds the placeholder alarm.
+    const readers = Object.values(FUNCTIONS).filter((f) =>
+      f.needs.some((n: string) => ['phonepe', 'cashfree', 'paymentDetailsKey'].includes(n)),
+    );
+    const filters = Object.values(stateless.findResources('AWS::Logs::MetricFilter')).filter(
+      (f) => f.Properties.FilterPattern === '{ $.message = "Credentials are placeholders" }',
+    );
+    expect(filters).toHaveLength(readers.length);
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'CredentialsArePlaceholders',
+      Namespace: 'RentPayout',
+      Threshold: 1,
     });
   });
 });

@@ -26,29 +26,32 @@ export const upi = (upiId: string): OwnerPaymentDetails => ({
 });
 
 /**
- * An owner with the given payment details, a unit and a tenant, and a payment that completes: the payments
- * table's stream then starts the payout exactly as in production (PhonePe itself is covered elsewhere).
+ * An owner with the given payment details (or an existing owner: `existingOwnerId`), a unit and a tenant, and
+ * a payment that completes: the payments table's stream then starts the payout exactly as in production
+ * (PhonePe itself is covered elsewhere).
  */
 export async function completedPaymentFor(
   stack: TestStack,
   details: OwnerPaymentDetails | null,
   rentPaise = 1_234_500,
+  existingOwnerId?: string,
 ) {
   const directory = stack.directory;
   const payments = new DynamoPaymentRepository(stack.documentClient, stack.tables.payments);
   const now = new Date().toISOString();
-  const ownerId = newId();
+  const ownerId = existingOwnerId ?? newId();
   const unitId = newId();
   const tenantId = newId();
-  await directory.putOwner({
-    id: ownerId,
-    name: 'Test Owner',
-    email: 'o@example.com',
-    phone: '',
-    paymentDetails: details,
-    createdAt: now,
-    updatedAt: now,
-  });
+  if (!existingOwnerId)
+    await directory.putOwner({
+      id: ownerId,
+      name: 'Test Owner',
+      email: 'o@example.com',
+      phone: '',
+      paymentDetails: details,
+      createdAt: now,
+      updatedAt: now,
+    });
   await directory.putUnit({
     id: unitId,
     propertyId: newId(),

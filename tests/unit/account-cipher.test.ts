@@ -26,3 +26,30 @@ describe('account number encryption', () => {
     expect(() => new AccountCipher('short', 'k1')).toThrow(AccountCipherError);
   });
 });
+
+describe('key rotation (a key ring)', () => {
+  const k1 = 'the-first-throwaway-key-long-enough-to-use';
+  const k2 = 'the-second-throwaway-key-long-enough-to-use';
+  const before = new AccountCipher(k1, 'k1');
+  const after = new AccountCipher(k2, 'k2', { k1 });
+
+  it('reads values sealed with a previous key and seals new ones with the current key', () => {
+    const old = before.encrypt('110022003300');
+    expect(after.decrypt(old)).toBe('110022003300');
+    const fresh = after.encrypt('110022003300');
+    expect(AccountCipher.keyIdOf(fresh)).toBe('k2');
+    expect(AccountCipher.keyIdOf(old)).toBe('k1');
+    expect(after.decrypt(fresh)).toBe('110022003300');
+    // The previous ring cannot read what the new key sealed.
+    expect(() => before.decrypt(fresh)).toThrow(/key k2, which is neither the current key \(k1\)/);
+  });
+
+  it('refuses a key dropped from the ring, a previous key under the wrong id, and an id used twice', () => {
+    const old = before.encrypt('110022003300');
+    expect(() => new AccountCipher(k2, 'k2').decrypt(old)).toThrow(AccountCipherError);
+    expect(() => new AccountCipher(k2, 'k2', { k1: k2 }).decrypt(old)).toThrow(/integrity/);
+    expect(() => new AccountCipher(k2, 'k2', { k2: k1 })).toThrow(/both the current and a previous key/);
+    expect(() => new AccountCipher(k2, 'k:2')).toThrow(AccountCipherError);
+    expect(() => new AccountCipher(k2, 'k2', { k1: 'short' })).toThrow(/k1 must be at least 32/);
+  });
+});
