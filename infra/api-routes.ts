@@ -190,8 +190,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
     auth: 'none',
     doc: {
       tag: 'webhooks',
-      summary: 'PhonePe PG v2 callback (Authorization: sha256(username:password))',
-      responses: { 200: webhookAck, 400: E, 401: E, 413: E },
+      summary:
+        'PhonePe PG v2 callback (Authorization: sha256(username:password)); 503 until credentials are set',
+      responses: { 200: webhookAck, 400: E, 401: E, 413: E, 503: E },
     },
   },
   {
@@ -201,8 +202,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     auth: 'none',
     doc: {
       tag: 'webhooks',
-      summary: 'Cashfree Payouts v2 webhook (x-webhook-signature HMAC)',
-      responses: { 200: webhookAck, 400: E, 401: E },
+      summary: 'Cashfree Payouts v2 webhook (x-webhook-signature HMAC); 503 until credentials are set',
+      responses: { 200: webhookAck, 400: E, 401: E, 503: E },
     },
   },
   {
