@@ -148,6 +148,29 @@ describe('PhonePe webhooks', () => {
     expect(await stack.countItems('payments')).toBe(before);
   });
 
+  it.each([
+    ['state', { state: 'COMPLETED'.repeat(500) }],
+    ['merchantOrderId', { merchantOrderId: `RENT_${'X'.repeat(3000)}` }],
+    ['event', { event: `checkout.order.${'x'.repeat(3000)}` }],
+    ['merchantRefundId', { event: 'pg.refund.completed', merchantRefundId: 'R'.repeat(3000) }],
+  ])('answers 400 to an oversized %s and writes nothing', async (field, over) => {
+    const { merchantOrderId } = await newPayment();
+    const { event = 'checkout.order.completed', ...payload } = over as Record<string, string>;
+    const refund = event.startsWith('pg.refund.') ? { originalMerchantOrderId: merchantOrderId } : {};
+    const before = await stack.countItems('payments');
+    const r = await stack.api('/api/webhooks/phonepe/', {
+      method: 'POST',
+      headers: webhookHeaders(),
+      body: JSON.stringify({
+        event,
+        payload: { merchantOrderId, state: 'COMPLETED', ...refund, ...payload },
+      }),
+    });
+    expect(r.status).toBe(400);
+    expect(String(r.body.detail)).toContain(field === 'event' ? 'event' : `payload.${field}`);
+    expect(await stack.countItems('payments')).toBe(before);
+  });
+
   it('a PhonePe status outage fails the stream confirmation, for the event source to retry; once PhonePe answers, the retry completes the payment once', async () => {
     const { id, merchantOrderId } = await newPayment();
     // The order is paid at PhonePe without its own webhook: the confirmation below is the stream's only one.
