@@ -21,7 +21,7 @@ import {
   unitUpdateBody,
   webhookAck,
 } from '../shared/http/api-schemas';
-import { listQuerySchema, summaryQuerySchema } from '../shared/payouts/list-payouts';
+import { exportQuerySchema, listQuerySchema, summaryQuerySchema } from '../shared/payouts/list-payouts';
 import type { FunctionKey } from './function-catalog';
 
 /**
@@ -100,7 +100,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     doc: {
       tag: 'owner-payouts',
       summary: 'The same filters, as CSV',
-      query: listQuerySchema.omit({ cursor: true, page_size: true }),
+      query: exportQuerySchema,
       responses: { 200: 'csv', 400: E, 401: E, 403: E },
     },
   },
