@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import {
   createPaymentBody,
   errorResponse,
+  flaggedPaymentsQuery,
+  paymentPageResponse,
+  resolvePaymentBody,
   maskedPaymentDetailsResponse,
   paymentDetailsBody,
   paymentDetailsHistoryResponse,
@@ -78,6 +81,30 @@ export const API_ROUTES: readonly ApiRoute[] = [
       tag: 'payments',
       summary: 'A payment (its tenant, the unit owner, admins)',
       responses: { 200: paymentResponse, 401: E, 404: E },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/admin/payments/',
+    fn: 'paymentsAdmin',
+    auth: 'jwt',
+    doc: {
+      tag: 'admin',
+      summary: 'Admins: payments waiting on an operator for a flag (amount_mismatch, duplicate_payment)',
+      query: flaggedPaymentsQuery,
+      responses: { 200: paymentPageResponse, 400: E, 401: E, 403: E },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/admin/payments/{id}/resolve/',
+    fn: 'paymentsAdmin',
+    auth: 'jwt',
+    doc: {
+      tag: 'admin',
+      summary: "Admins: record an operator's resolution of a payment's flag (refunded, or accepted)",
+      body: resolvePaymentBody,
+      responses: { 200: paymentResponse, 400: E, 401: E, 403: E, 404: E, 409: E },
     },
   },
   {

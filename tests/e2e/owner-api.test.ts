@@ -49,6 +49,7 @@ function payout(
     ownerId,
     ownerName,
     unitId: newId(),
+    period: initiatedAt.slice(0, 7),
     propertyId: newId(),
     amountPaise: paise(amount),
     status,

@@ -121,9 +121,37 @@ describe('stateless stack', () => {
   });
 
   it('alarms on failed executions, dead letters, failed and reversed payouts', () => {
-    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     stateless.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.message = "Owner payout reversed" }',
+    });
+  });
+
+  it.each([
+    [
+      'a duplicate rent payment',
+      'Duplicate rent payment',
+      ['confirmPayments', 'paymentsAdmin', 'reconcilePayments', 'startPayouts'],
+      'rent period was paid twice',
+    ],
+    [
+      'an amount mismatch',
+      'Payment amount mismatch',
+      ['confirmPayments', 'reconcilePayments'],
+      'another amount',
+    ],
+  ])('alarms on %s logged by any function that can find one', (_name, message, functions, description) => {
+    const filters = stateless.findResources('AWS::Logs::MetricFilter', {
+      Properties: { FilterPattern: `{ $.message = "${message}" }` },
+    });
+    const groups = Object.values(filters).map(
+      (f) => (f.Properties as { LogGroupName: { Ref: string } }).LogGroupName.Ref,
+    );
+    expect(groups.map((g) => g.replace(/Logs[0-9A-F]{8}$/, '')).sort()).toEqual([...functions].sort());
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp(description),
+      Threshold: 1,
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'SUM(METRICS())' })]),
     });
   });
 });
