@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import {
   createPaymentBody,
   errorResponse,
+  flaggedPaymentsQuery,
+  paymentPageResponse,
+  resolvePaymentBody,
   maskedPaymentDetailsResponse,
   paymentDetailsBody,
   paymentDetailsHistoryResponse,
@@ -21,7 +24,7 @@ import {
   unitUpdateBody,
   webhookAck,
 } from '../shared/http/api-schemas';
-import { listQuerySchema, summaryQuerySchema } from '../shared/payouts/list-payouts';
+import { exportQuerySchema, listQuerySchema, summaryQuerySchema } from '../shared/payouts/list-payouts';
 import type { FunctionKey } from './function-catalog';
 
 /**
@@ -82,6 +85,30 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: 'GET',
+    path: '/api/admin/payments/',
+    fn: 'paymentsAdmin',
+    auth: 'jwt',
+    doc: {
+      tag: 'admin',
+      summary: 'Admins: payments waiting on an operator for a flag (amount_mismatch, duplicate_payment)',
+      query: flaggedPaymentsQuery,
+      responses: { 200: paymentPageResponse, 400: E, 401: E, 403: E },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/admin/payments/{id}/resolve/',
+    fn: 'paymentsAdmin',
+    auth: 'jwt',
+    doc: {
+      tag: 'admin',
+      summary: "Admins: record an operator's resolution of a payment's flag (refunded, or accepted)",
+      body: resolvePaymentBody,
+      responses: { 200: paymentResponse, 400: E, 401: E, 403: E, 404: E, 409: E },
+    },
+  },
+  {
+    method: 'GET',
     path: '/api/owner-payouts/',
     fn: 'listOwnerPayouts',
     auth: 'jwt',
@@ -100,7 +127,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     doc: {
       tag: 'owner-payouts',
       summary: 'The same filters, as CSV',
-      query: listQuerySchema.omit({ cursor: true, page_size: true }),
+      query: exportQuerySchema,
       responses: { 200: 'csv', 400: E, 401: E, 403: E },
     },
   },

@@ -90,6 +90,14 @@ export const FUNCTIONS = {
     memoryMb: 512,
     needs: ['payouts'],
   },
+  paymentsAdmin: {
+    service: 'payments-admin',
+    entry: 'functions/http/payments-admin.ts',
+    description: 'Admins: payments waiting on an operator (mismatches, duplicates) and their resolution',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    needs: ['payments'],
+  },
   getOwnerPayout: {
     service: 'get-owner-payout',
     entry: 'functions/http/get-owner-payout.ts',

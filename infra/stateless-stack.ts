@@ -258,6 +258,40 @@ export class StatelessStack extends Stack {
       reversals,
       'Cashfree reversed a completed payout: the owner was not paid; operators must act.',
     );
+    // Payment log lines an operator must act on, counted over every function that can write them.
+    const paymentLogAlarm = (id: string, message: string, keys: FunctionKey[], description: string) =>
+      alarm(
+        id,
+        new cloudwatch.MathExpression({
+          expression: 'SUM(METRICS())',
+          usingMetrics: Object.fromEntries(
+            keys.map((key, i) => [
+              `m${i}`,
+              new logs.MetricFilter(this, `${key}${id}`, {
+                logGroup: logGroups.get(key) as logs.LogGroup,
+                filterPattern: logs.FilterPattern.stringValue('$.message', '=', message),
+                metricNamespace: 'RentPayout',
+                metricName: `${id}-${key}`,
+                metricValue: '1',
+              }).metric({ statistic: 'Sum', period: Duration.minutes(5) }),
+            ]),
+          ),
+          period: Duration.minutes(5),
+        }),
+        description,
+      );
+    paymentLogAlarm(
+      'DuplicateRentPayment',
+      'Duplicate rent payment',
+      ['confirmPayments', 'reconcilePayments', 'startPayouts', 'paymentsAdmin'],
+      'A rent period was paid twice: refund the duplicate (GET /api/admin/payments/?flag=duplicate_payment).',
+    );
+    paymentLogAlarm(
+      'PaymentAmountMismatch',
+      'Payment amount mismatch',
+      ['confirmPayments', 'reconcilePayments'],
+      'PhonePe reported another amount than the rent: review it (GET /api/admin/payments/?flag=amount_mismatch).',
+    );
     const failedPayouts = new logs.MetricFilter(this, 'PayoutFailedFilter', {
       logGroup: logGroups.get('checkTransfer') as logs.LogGroup,
       filterPattern: logs.FilterPattern.stringValue('$.message', '=', 'Owner payout failed'),

@@ -16,15 +16,18 @@ export interface FieldErrors {
 export class HttpError extends AppError {
   public readonly statusCode: number;
   public readonly details?: FieldErrors;
+  /** Response headers the error calls for (Retry-After). */
+  public readonly headers?: Record<string, string>;
   public constructor(
     statusCode: number,
     message: string,
-    options?: { cause?: unknown; details?: FieldErrors },
+    options?: { cause?: unknown; details?: FieldErrors; headers?: Record<string, string> },
   ) {
     super(message, options);
     this.name = 'HttpError';
     this.statusCode = statusCode;
     this.details = options?.details;
+    this.headers = options?.headers;
   }
 }
 
@@ -57,8 +60,15 @@ export class NotFoundError extends HttpError {
 }
 
 export class ConflictError extends HttpError {
-  public constructor(message: string) {
-    super(409, message);
+  /** `retryAfterSeconds`: the conflict is short-lived, and the client may try again after that long. */
+  public constructor(message: string, options?: { retryAfterSeconds?: number }) {
+    super(
+      409,
+      message,
+      options?.retryAfterSeconds === undefined
+        ? undefined
+        : { headers: { 'retry-after': String(options.retryAfterSeconds) } },
+    );
     this.name = 'ConflictError';
   }
 }

@@ -15,4 +15,5 @@ export const LogMessages = {
   payoutReversed: 'Owner payout reversed',
   paymentCompleted: 'Payment completed',
   paymentAmountMismatch: 'Payment amount mismatch',
+  duplicatePayment: 'Duplicate rent payment',
 } as const;

@@ -1,3 +1,4 @@
+import { FUNCTIONS } from '../../infra/function-catalog';
 import { createPaymentBody } from '../../shared/http/api-schemas';
 import { paymentConfig, phonePeClientFactory, tableNames } from '../../shared/config/app-config';
 import { apiHandler } from '../../shared/http/api-handler';
@@ -26,6 +27,8 @@ export const handler = apiHandler(async (event) => {
       phonepe: await phonepe(),
       redirectUrl: config.PAYMENT_REDIRECT_URL,
       orderExpirySeconds: config.PAYMENT_ORDER_EXPIRY_SECONDS,
+      // No create attempt outlives this function's timeout.
+      createAttemptSeconds: FUNCTIONS.createPayment.timeoutSeconds,
       now: () => new Date(),
     },
     principal,

@@ -3,7 +3,7 @@ import { apiHandler } from '../../shared/http/api-handler';
 import { payoutResponse } from '../../shared/http/api-schemas';
 import { parseParams } from '../../shared/http/middleware';
 import { principalFromEvent } from '../../shared/http/principal';
-import { listPayouts, listQuerySchema } from '../../shared/payouts/list-payouts';
+import { exportQuerySchema, listPayouts } from '../../shared/payouts/list-payouts';
 import { presentPayout } from '../../shared/payouts/present';
 import { DynamoDirectoryRepository } from '../../shared/repositories/directory-repository';
 import { documentClient } from '../../shared/repositories/dynamodb';
@@ -31,11 +31,7 @@ function csvCell(value: unknown): string {
 /** GET /api/owner-payouts/export.csv: the list's filters, as CSV for bookkeeping (owners: their own). */
 export const handler = apiHandler(async (event) => {
   const principal = principalFromEvent(event);
-  const query = parseParams(
-    event.queryStringParameters,
-    listQuerySchema.omit({ cursor: true, page_size: true }),
-    'query',
-  );
+  const query = parseParams(event.queryStringParameters, exportQuerySchema, 'query');
   const rows: string[] = [COLUMNS.join(',')];
   let cursor: string | undefined;
   do {

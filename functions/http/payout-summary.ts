@@ -9,7 +9,7 @@ import { apiHandler } from '../../shared/http/api-handler';
 import { parseParams } from '../../shared/http/middleware';
 import { isAdmin, principalFromEvent } from '../../shared/http/principal';
 import { json } from '../../shared/http/responses';
-import { summaryQuerySchema } from '../../shared/payouts/list-payouts';
+import { initiatedWindow, summaryQuerySchema } from '../../shared/payouts/list-payouts';
 import { documentClient } from '../../shared/repositories/dynamodb';
 
 const payoutsTable = tableNames.payouts();
@@ -20,12 +20,7 @@ export const handler = apiHandler(async (event) => {
   const principal = principalFromEvent(event);
   if (!isAdmin(principal)) throw new ForbiddenError('Only admins can see the payout summary.');
   const q = parseParams(event.queryStringParameters, querySchema, 'query') as z.infer<typeof querySchema>;
-  const lo = q.initiated_at__gte ? new Date(q.initiated_at__gte).toISOString() : '0';
-  const hi = q.initiated_at__lte
-    ? q.initiated_at__lte.length === 10
-      ? `${q.initiated_at__lte}T23:59:59.999Z\uffff`
-      : `${new Date(q.initiated_at__lte).toISOString()}\uffff`
-    : '\uffff';
+  const { lo, hi } = initiatedWindow(q);
   const byStatus: Record<string, { count: number; amount: string }> = {};
   let totalCount = 0;
   let totalPaise = 0;

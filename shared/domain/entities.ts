@@ -69,6 +69,12 @@ export interface Payment {
   payoutId?: string | null;
   /** Refunds PhonePe reported for this payment (recorded only: see docs/payments.md). */
   refunds?: PaymentRefund[];
+  /** For a payment flagged `duplicate_payment`: the payment that had already paid its unit and period. */
+  duplicateOf?: string | null;
+  /** For a payment flagged `amount_mismatch`: the amount PhonePe reported as collected, in paise. */
+  phonepeAmountPaise?: number | null;
+  /** Operators' resolutions of the payment's flags (amount_mismatch, duplicate_payment). */
+  resolutions?: PaymentResolution[];
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;
@@ -81,6 +87,15 @@ export interface PaymentRefund {
   amountPaise: number | null;
   event: string;
   recordedAt: string;
+}
+
+export interface PaymentResolution {
+  flag: 'amount_mismatch' | 'duplicate_payment';
+  resolution: 'refunded' | 'accepted';
+  note: string;
+  /** The admin's user id (the token's subject). */
+  by: string;
+  at: string;
 }
 
 /** One Cashfree transfer attempt of a payout: kept forever, so a payout shows its whole history. */
@@ -105,6 +120,8 @@ export interface OwnerPayout {
   ownerId: string;
   ownerName: string;
   unitId: string;
+  /** The rent period this payout pays ("YYYY-MM"): an owner is paid once per unit and period. */
+  period: string;
   propertyId: string;
   amountPaise: Paise;
   status: PayoutStatus;

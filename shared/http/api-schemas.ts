@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACCOUNT_NUMBER_PATTERN, IFSC_PATTERN, VPA_PATTERN } from '../domain/payment-details';
 import { PAYMENT_STATUSES, PAYOUT_STATUSES } from '../domain/payout-status';
+import { OPERATOR_FLAGS } from '../payments/payment-flags';
 
 /**
  * The API's request and response shapes, once: handlers parse with them and the OpenAPI document
@@ -45,7 +46,54 @@ export const paymentResponse = z.object({
       recorded_at: timestamp,
     }),
   ),
+  duplicate_of: id
+    .nullable()
+    .describe('For a duplicate_payment: the payment that had already paid the period.'),
+  phonepe_amount: money.nullable().describe('For an amount_mismatch: what PhonePe reported as collected.'),
+  resolutions: z.array(
+    z.object({
+      flag: z.enum(OPERATOR_FLAGS),
+      resolution: z.enum(['refunded', 'accepted']),
+      note: z.string(),
+      by: z.string(),
+      at: timestamp,
+    }),
+  ),
 });
+
+export const flaggedPaymentsQuery = z.strictObject({
+  flag: z.enum(OPERATOR_FLAGS),
+  page_size: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: z.string().max(400).optional(),
+});
+
+export const paymentPageResponse = z.object({
+  next: z.string().nullable().describe('URL of the next page, or null.'),
+  results: z.array(paymentResponse).describe('Oldest first.'),
+});
+
+const resolutionNote = z
+  .string()
+  .trim()
+  .min(1)
+  .max(500)
+  .describe('What was done, e.g. the PhonePe refund id or the ticket.');
+/**
+ * An operator's resolution of a payment's flag: a mismatch is refunded (the payment fails, the period is free)
+ * or accepted (the rent was collected in full: the payment completes and pays out); a duplicate is refunded.
+ */
+export const resolvePaymentBody = z.discriminatedUnion('flag', [
+  z.strictObject({
+    flag: z.literal('amount_mismatch'),
+    resolution: z.enum(['refunded', 'accepted']),
+    note: resolutionNote,
+  }),
+  z.strictObject({
+    flag: z.literal('duplicate_payment'),
+    resolution: z.literal('refunded'),
+    note: resolutionNote,
+  }),
+]);
 
 /** The Django serializer's fields: more may be added, none renamed. */
 export const payoutResponse = z.object({

@@ -25,10 +25,11 @@ export function httpErrorResponses(): MiddlewareObj<Event, Result, Error, Contex
     onError: async (request) => {
       const error = request.error;
       if (error instanceof HttpError) {
-        request.response = json(error.statusCode, {
-          detail: error.message,
-          ...(error.details ? { errors: error.details } : {}),
-        });
+        request.response = json(
+          error.statusCode,
+          { detail: error.message, ...(error.details ? { errors: error.details } : {}) },
+          error.headers,
+        );
         return;
       }
       if (error instanceof ConfigError) {

@@ -1,5 +1,5 @@
 import type { Payment } from '../domain/entities';
-import { formatRupees } from '../domain/money';
+import { formatRupees, paise } from '../domain/money';
 
 /** A payment as the REST API renders it: snake_case, amount as a two-decimal string. */
 export function presentPayment(p: Payment) {
@@ -22,6 +22,18 @@ export function presentPayment(p: Payment) {
       state: r.state,
       amount: r.amountPaise === null ? null : formatRupees(r.amountPaise as never),
       recorded_at: r.recordedAt,
+    })),
+    duplicate_of: p.duplicateOf ?? null,
+    phonepe_amount:
+      p.phonepeAmountPaise === null || p.phonepeAmountPaise === undefined
+        ? null
+        : formatRupees(paise(p.phonepeAmountPaise)),
+    resolutions: (p.resolutions ?? []).map((r) => ({
+      flag: r.flag,
+      resolution: r.resolution,
+      note: r.note,
+      by: r.by,
+      at: r.at,
     })),
   };
 }

@@ -18,8 +18,48 @@ import type { PayoutRepository } from '../repositories/payout-repository';
  * cursor can only move within what the caller may see. No query scans the table.
  */
 const isoDate = z.union([z.iso.date(), z.iso.datetime()]);
+const HIGH = '\uffff';
 
-export const listQuerySchema = z.strictObject({
+export interface InitiatedWindow {
+  initiated_at__gte?: string | undefined;
+  initiated_at__lte?: string | undefined;
+}
+
+/**
+ * The `initiated_at` filters as bounds on the payouts' sort keys (`initiatedAt#id`), for a key condition
+ * `BETWEEN lo AND hi`. A date without a time means the whole day. Only for values the query schema accepted.
+ */
+export function initiatedWindow(q: InitiatedWindow): { lo: string; hi: string } {
+  // DynamoDB refuses an empty string in a key condition: '0' sorts before every ISO timestamp.
+  const lo = q.initiated_at__gte ? new Date(q.initiated_at__gte).toISOString() : '0';
+  const hi = q.initiated_at__lte
+    ? q.initiated_at__lte.length === 10
+      ? `${q.initiated_at__lte}T23:59:59.999Z${HIGH}`
+      : `${new Date(q.initiated_at__lte).toISOString()}${HIGH}`
+    : HIGH;
+  return { lo, hi };
+}
+
+/**
+ * The one check of the date window, shared by the list, the CSV export and the summary: DynamoDB refuses a
+ * BETWEEN whose lower bound is above its upper one, so an inverted window is the caller's 400, not our 500.
+ */
+function withOrderedWindow<T extends z.ZodType<InitiatedWindow>>(schema: T) {
+  return schema.refine(
+    (q) => {
+      const { lo, hi } = initiatedWindow(q);
+      return lo <= hi;
+    },
+    {
+      message: 'initiated_at__gte must not be later than initiated_at__lte.',
+      path: ['initiated_at__gte'],
+      // Only once both dates parsed: the check compares what the schema accepted.
+      when: (payload) => payload.issues.length === 0,
+    },
+  );
+}
+
+const listQueryFields = z.strictObject({
   status: z.enum(PAYOUT_STATUSES).optional(),
   initiated_at__gte: isoDate.optional(),
   initiated_at__lte: isoDate.optional(),
@@ -29,8 +69,13 @@ export const listQuerySchema = z.strictObject({
   page_size: z.coerce.number().int().min(1).max(100).optional(),
   cursor: z.string().max(400).optional(),
 });
+export const listQuerySchema = withOrderedWindow(listQueryFields);
 export type ListQuery = z.infer<typeof listQuerySchema>;
-export const summaryQuerySchema = listQuerySchema.pick({ initiated_at__gte: true, initiated_at__lte: true });
+/** The CSV export: the list's filters, without paging. */
+export const exportQuerySchema = withOrderedWindow(listQueryFields.omit({ cursor: true, page_size: true }));
+export const summaryQuerySchema = withOrderedWindow(
+  listQueryFields.pick({ initiated_at__gte: true, initiated_at__lte: true }),
+);
 
 const SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z#[0-9A-HJKMNP-TV-Z]{26}$/;
 const cursorSchema = z.object({ d: z.enum(['next', 'prev']), k: z.string().regex(SORT_KEY) });
@@ -50,7 +95,6 @@ export function decodeCursor(text: string): Cursor {
 
 /** The earliest month the admin-wide list walks back to (before the system existed). */
 export const FIRST_MONTH = '2024-01';
-const HIGH = '\uffff';
 
 interface Partition {
   index: string;
@@ -71,18 +115,6 @@ export interface PayoutPage {
   results: OwnerPayout[];
   next: string | null;
   previous: string | null;
-}
-
-function bounds(q: ListQuery): { lo: string; hi: string } {
-  // DynamoDB refuses an empty string in a key condition: '0' sorts before every ISO timestamp.
-  const lo = q.initiated_at__gte ? new Date(q.initiated_at__gte).toISOString() : '0';
-  // A date without a time means the whole day.
-  const hi = q.initiated_at__lte
-    ? q.initiated_at__lte.length === 10
-      ? `${q.initiated_at__lte}T23:59:59.999Z${HIGH}`
-      : `${new Date(q.initiated_at__lte).toISOString()}${HIGH}`
-    : HIGH;
-  return { lo, hi };
 }
 
 function previousMonth(month: string): string {
@@ -142,7 +174,7 @@ export async function listPayouts(
   }
   const pageSize = query.page_size ?? 25;
   const cursor = query.cursor ? decodeCursor(query.cursor) : null;
-  const { lo, hi } = bounds(query);
+  const { lo, hi } = initiatedWindow(query);
   const matches = (p: OwnerPayout) => {
     const k = keys.payoutSortKey(p);
     return (
@@ -166,6 +198,9 @@ export async function listPayouts(
   const windowHi = !forward && cursor ? cursor.k : hi;
   const effLo = windowLo > lo ? windowLo : lo;
   const effHi = windowHi < hi ? windowHi : hi;
+  // A cursor outside the filters' window (a stale one after the filters changed, or a tampered one) points
+  // past the window's edge: there is nothing on that side of it, so the page is empty, as DRF's would be.
+  if (effLo > effHi) return { results: [], next: null, previous: null };
   // BETWEEN is inclusive, so the cursor's own payout comes back too and is dropped below: read one more.
   const want = pageSize + 1 + (cursor ? 1 : 0);
 

@@ -7,6 +7,7 @@ import type { DirectoryRepository } from '../repositories/directory-repository';
 import type { PaymentRepository } from '../repositories/payment-repository';
 import type { PayoutRepository } from '../repositories/payout-repository';
 import { ConditionalWriteError } from '../errors';
+import { PaymentFlags, withFlag } from '../payments/payment-flags';
 import type { WorkflowState } from './workflow-state';
 
 export interface StartPayoutDeps {
@@ -49,14 +50,29 @@ export async function startPayoutRun(deps: StartPayoutDeps, payout: OwnerPayout)
   }
 }
 
+export type InitiatePayoutResult =
+  | { payout: OwnerPayout; created: boolean }
+  /** The payment is a duplicate of the one that paid its unit and period: no payout, ever. */
+  | { payout: null; created: false; duplicateOf: string };
+
 /**
  * Primary course: a payment has just completed; create its one OwnerPayout (pending) and start the workflow.
- * A second call for the same payment finds the payout and only makes sure its run was started.
+ * A second call for the same payment finds the payout and only makes sure its run was started. A payment
+ * flagged `duplicate_payment` gets no payout; one the confirmation did not flag but whose unit and period
+ * already have a payout (the payout table's guard says so) is flagged here.
  */
 export async function initiateOwnerPayout(
   deps: StartPayoutDeps,
   payment: Payment,
-): Promise<{ payout: OwnerPayout; created: boolean }> {
+): Promise<InitiatePayoutResult> {
+  if (payment.flags.includes(PaymentFlags.duplicatePayment)) {
+    logger.info('No payout for a duplicate rent payment', {
+      payment_id: payment.id,
+      duplicate_of: payment.duplicateOf ?? null,
+      owner_id: payment.ownerId,
+    });
+    return { payout: null, created: false, duplicateOf: payment.duplicateOf ?? '' };
+  }
   const owner = await deps.directory.getOwner(payment.ownerId);
   const now = deps.now().toISOString();
   const candidate: OwnerPayout = {
@@ -65,6 +81,7 @@ export async function initiateOwnerPayout(
     ownerId: payment.ownerId,
     ownerName: owner?.name ?? '',
     unitId: payment.unitId,
+    period: payment.period,
     propertyId: payment.propertyId,
     amountPaise: payment.amountPaise,
     status: 'pending',
@@ -83,6 +100,21 @@ export async function initiateOwnerPayout(
     version: 1,
   };
   const result = await deps.payouts.createForPayment(candidate);
+  if (!result.payout) {
+    const { paymentId: duplicateOf, payoutId } = result.periodPaidBy;
+    logger.error(LogMessages.duplicatePayment, {
+      payment_id: payment.id,
+      duplicate_of: duplicateOf,
+      payout_id: payoutId,
+      unit_id: payment.unitId,
+      period: payment.period,
+      owner_id: payment.ownerId,
+      amount_paise: payment.amountPaise,
+      source: 'payout-guard',
+    });
+    if (deps.payments) await flagDuplicateOnPayment(deps.payments, payment.id, duplicateOf, deps.now);
+    return { payout: null, created: false, duplicateOf };
+  }
   const payout = result.payout;
   if (result.created) {
     logger.info(LogMessages.payoutInitiated, {
@@ -119,6 +151,7 @@ export async function startMissingPayouts(
     const fields = { payment_id: payment.id, owner_id: payment.ownerId };
     try {
       const { payout, created } = await initiateOwnerPayout(deps, payment);
+      if (!payout) continue; // a duplicate: flagged for a refund, never paid out
       if (created) {
         logger.warn('Payout started by the reconciler (stream record missing)', {
           ...fields,
@@ -138,6 +171,33 @@ export async function startMissingPayouts(
     }
   }
   return report;
+}
+
+/** Flags a payment the payout guard found to be a duplicate, which takes it off the awaiting-payout index. */
+async function flagDuplicateOnPayment(
+  payments: PaymentRepository,
+  paymentId: string,
+  duplicateOf: string,
+  now: () => Date,
+): Promise<void> {
+  for (let round = 0; round < 5; round += 1) {
+    const current = await payments.get(paymentId);
+    if (!current || current.flags.includes(PaymentFlags.duplicatePayment)) return;
+    try {
+      await payments.save(
+        {
+          ...current,
+          flags: withFlag(current.flags, PaymentFlags.duplicatePayment),
+          duplicateOf,
+          updatedAt: now().toISOString(),
+        },
+        current.version,
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionalWriteError)) throw error;
+    }
+  }
 }
 
 /** Notes the payout on its payment, so the reconciler stops looking for a completed payment without one. */

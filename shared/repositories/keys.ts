@@ -9,9 +9,15 @@
  *   - the payment of a unit for a rent period ....... pk = UNIT#<unitId>#PERIOD#<YYYY-MM>, sk = PAYMENT_PERIOD
  *   - pending payments, oldest first (reconciler) ... GSI byStatus: gsi1pk = PAYMENT_STATUS#<status>, gsi1sk = createdAt
  *   - completed payments with no payout yet ......... GSI byStatus: gsi1pk = PAYMENT_STATUS#awaiting_payout, gsi1sk = completedAt
+ *   - payments waiting on an operator, oldest first . GSI byStatus: gsi1pk = PAYMENT_FLAG#<flag>, gsi1sk = createdAt
+ *     (a payment is in at most one of these byStatus partitions: pending, awaiting_payout or one flag)
+ *   - a recorded PhonePe webhook event .............. pk = PHONEPE_EVENT#<merchantOrderId>#<kind>#<state>, sk = EVENT
+ *   - recorded events not yet processed, oldest first GSI byStatus: gsi1pk = PHONEPE_EVENT#unprocessed, gsi1sk = receivedAt
+ *   - where a reconciler pass stopped ............... pk = RECONCILER#<pass>, sk = POSITION
  *  payouts table (pk, sk)
  *   - payout by id .................................. pk = PAYOUT#<id>, sk = PAYOUT
  *   - the payout of a payment (one, enforced) ....... pk = PAYMENT#<paymentId>, sk = PAYOUT
+ *   - the payout of a unit's rent period (one) ...... pk = UNIT#<unitId>#PERIOD#<YYYY-MM>, sk = PAYOUT
  *   - an owner's payouts, newest first .............. GSI byOwner: gsi1pk = OWNER#<ownerId>, gsi1sk = initiatedAt#id
  *   - payouts in a status, newest first ............. GSI byStatus: gsi2pk = PAYOUT_STATUS#<status>, gsi2sk = initiatedAt#id
  *   - an owner's payouts in a status ................ GSI byOwnerStatus: gsi3pk = OWNER#<ownerId>#STATUS#<status>, gsi3sk = same
@@ -34,8 +40,21 @@ export const keys = {
     gsi1pk: `PAYMENT_STATUS#${status}`,
     gsi1sk: createdAt,
   }),
+  paymentFlagIndex: (flag: string, createdAt: string) => ({
+    gsi1pk: `PAYMENT_FLAG#${flag}`,
+    gsi1sk: createdAt,
+  }),
+  unprocessedPhonePeEvent: (receivedAt: string) => ({
+    gsi1pk: 'PHONEPE_EVENT#unprocessed',
+    gsi1sk: receivedAt,
+  }),
+  reconcilerPosition: (pass: string) => ({ pk: `RECONCILER#${pass}`, sk: 'POSITION' }),
   payout: (id: string) => ({ pk: `PAYOUT#${id}`, sk: 'PAYOUT' }),
   payoutOfPayment: (paymentId: string) => ({ pk: `PAYMENT#${paymentId}`, sk: 'PAYOUT' }),
+  payoutOfPeriod: (unitId: string, period: string) => ({
+    pk: `UNIT#${unitId}#PERIOD#${period}`,
+    sk: 'PAYOUT',
+  }),
   payoutIndexes: (p: { id: string; ownerId: string; status: string; initiatedAt: string }) => ({
     gsi1pk: `OWNER#${p.ownerId}`,
     gsi1sk: `${p.initiatedAt}#${p.id}`,

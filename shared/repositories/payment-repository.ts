@@ -1,9 +1,27 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Payment } from '../domain/entities';
 import { ConditionalWriteError } from '../errors';
+import type { OperatorFlag } from '../payments/payment-flags';
+import { openFlag, PaymentFlags } from '../payments/payment-flags';
 import type { DocumentClient } from './dynamodb';
 import { cancellationCodes, isConditionalCheckFailure } from './dynamodb';
+import type { IndexPosition } from './index-page';
+import { PAYMENTS_BY_STATUS_INDEX, positionOf, queryStatusIndex } from './index-page';
 import { keys } from './keys';
+
+/** A completion lost its unit and period to another completed payment (it is a duplicate: re-read, decide). */
+export class PeriodAlreadyPaidError extends ConditionalWriteError {
+  public constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PeriodAlreadyPaidError';
+  }
+}
+
+export interface PaymentPage {
+  entries: { payment: Payment; position: IndexPosition }[];
+  /** Where the next page starts, or null at the end of the partition. */
+  next: IndexPosition | null;
+}
 
 export type CreatePaymentResult = { created: true } | { created: false; existingPaymentId: string };
 
@@ -13,27 +31,40 @@ export interface PaymentRepository {
   getForPeriod(unitId: string, period: string): Promise<Payment | null>;
   /** Creates the payment and claims its unit+period, unless a pending or completed payment holds it. */
   create(payment: Payment): Promise<CreatePaymentResult>;
-  /** Writes `next` if the stored payment still has `expectedVersion`; else ConditionalWriteError. */
+  /**
+   * Writes `next` if the stored payment still has `expectedVersion`; else ConditionalWriteError. The period
+   * claim follows the payment that holds it; a payment that completes (and is not flagged a duplicate) takes
+   * the claim from a payment that has not completed, and gets PeriodAlreadyPaidError if another completed
+   * payment holds it. So the claim always names the one payment that paid the period, once one has.
+   */
   save(next: Payment, expectedVersion: number): Promise<void>;
-  /** Pending payments, oldest first (GSI byStatus; only pending payments carry its keys). */
-  listPending(limit: number): Promise<Payment[]>;
+  /** Pending payments waiting on PhonePe, oldest first, after `after` (GSI byStatus). */
+  pagePending(after: IndexPosition | null, limit: number): Promise<PaymentPage>;
+  /** Payments waiting on an operator for `flag`, oldest first, after `after` (GSI byStatus). */
+  pageFlagged(flag: OperatorFlag, after: IndexPosition | null, limit: number): Promise<PaymentPage>;
   /** Completed payments whose payout is not recorded, completed before `before`, oldest first. */
   listAwaitingPayout(before: string, limit: number): Promise<Payment[]>;
 }
 
-export const PAYMENTS_BY_STATUS_INDEX = 'byStatus';
+/**
+ * The payment's sparse entry in the byStatus index, at most one: waiting on an operator (an open flag),
+ * pending (to confirm with PhonePe), or completed with no payout recorded yet (a duplicate never gets one).
+ */
+function statusIndexKeys(payment: Payment): Record<string, string> {
+  const flag = openFlag(payment);
+  if (flag) return keys.paymentFlagIndex(flag, payment.createdAt);
+  if (payment.status === 'pending') return keys.paymentStatusIndex('pending', payment.createdAt);
+  if (
+    payment.status === 'completed' &&
+    !payment.payoutId &&
+    !payment.flags.includes(PaymentFlags.duplicatePayment)
+  )
+    return keys.paymentStatusIndex('awaiting_payout', payment.completedAt ?? payment.updatedAt);
+  return {};
+}
 
 function toItem(payment: Payment): Record<string, unknown> {
-  return {
-    ...payment,
-    ...keys.payment(payment.id),
-    // Sparse index entries: pending payments (to confirm), completed ones whose payout is not recorded yet.
-    ...(payment.status === 'pending' ? keys.paymentStatusIndex('pending', payment.createdAt) : {}),
-    ...(payment.status === 'completed' && !payment.payoutId
-      ? keys.paymentStatusIndex('awaiting_payout', payment.completedAt ?? payment.updatedAt)
-      : {}),
-    entity: 'payment',
-  };
+  return { ...payment, ...keys.payment(payment.id), ...statusIndexKeys(payment), entity: 'payment' };
 }
 
 function fromItem(item: Record<string, unknown> | undefined): Payment | null {
@@ -55,18 +86,25 @@ export class DynamoPaymentRepository implements PaymentRepository {
     return fromItem(out.Item);
   }
 
-  public async listPending(limit: number): Promise<Payment[]> {
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: PAYMENTS_BY_STATUS_INDEX,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'PAYMENT_STATUS#pending' },
-        ScanIndexForward: true,
-        Limit: limit,
-      }),
-    );
-    return (out.Items ?? []).map((item) => fromItem(item)).filter((p): p is Payment => p !== null);
+  private async page(partition: string, after: IndexPosition | null, limit: number): Promise<PaymentPage> {
+    const page = await queryStatusIndex(this.client, this.tableName, { partition, after, limit });
+    const entries = page.items.flatMap((item) => {
+      const payment = fromItem(item);
+      return payment ? [{ payment, position: positionOf(item) }] : [];
+    });
+    return { entries, next: page.next };
+  }
+
+  public async pagePending(after: IndexPosition | null, limit: number): Promise<PaymentPage> {
+    return this.page(keys.paymentStatusIndex('pending', '').gsi1pk, after, limit);
+  }
+
+  public async pageFlagged(
+    flag: OperatorFlag,
+    after: IndexPosition | null,
+    limit: number,
+  ): Promise<PaymentPage> {
+    return this.page(keys.paymentFlagIndex(flag, '').gsi1pk, after, limit);
   }
 
   public async listAwaitingPayout(before: string, limit: number): Promise<Payment[]> {
@@ -146,19 +184,30 @@ export class DynamoPaymentRepository implements PaymentRepository {
       ConditionExpression: 'version = :expected',
       ExpressionAttributeValues: { ':expected': expectedVersion },
     };
+    const claimsPeriod = next.status === 'completed' && !next.flags.includes(PaymentFlags.duplicatePayment);
+    // Keep the period claim in step, in the same transaction. A completion takes the claim unless another
+    // completed payment holds it (a missing claim is written): the claim names the payment that paid.
+    const claim = claimsPeriod
+      ? {
+          UpdateExpression: 'SET paymentId = :id, paymentStatus = :status',
+          ConditionExpression: 'attribute_not_exists(pk) OR paymentId = :id OR paymentStatus <> :status',
+          ExpressionAttributeValues: { ':status': next.status, ':id': next.id },
+        }
+      : {
+          UpdateExpression: 'SET paymentStatus = :status',
+          ConditionExpression: 'paymentId = :id',
+          ExpressionAttributeValues: { ':status': next.status, ':id': next.id },
+        };
     try {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
             { Put: put },
             {
-              // Keep the period claim's copy of the status in step, in the same transaction.
               Update: {
                 TableName: this.tableName,
                 Key: keys.paymentPeriod(next.unitId, next.period),
-                UpdateExpression: 'SET paymentStatus = :status',
-                ConditionExpression: 'paymentId = :id',
-                ExpressionAttributeValues: { ':status': next.status, ':id': next.id },
+                ...claim,
               },
             },
           ],
@@ -173,9 +222,15 @@ export class DynamoPaymentRepository implements PaymentRepository {
         });
       }
       if (codes?.[1] !== 'ConditionalCheckFailed') throw error;
+      if (claimsPeriod) {
+        throw new PeriodAlreadyPaidError(
+          `Payment ${next.id}: another payment already paid ${next.unitId} for ${next.period}`,
+          { cause: error },
+        );
+      }
     }
-    // The period is claimed by a newer payment (this one had failed or expired and now changes again, e.g. a
-    // late success): the claim is not this payment's to update, so write the payment alone.
+    // The period is claimed by another payment (this one had failed or expired, or is a duplicate): the claim
+    // is not this payment's to update, so write the payment alone.
     try {
       await this.client.send(new PutCommand(put));
     } catch (error) {

@@ -6,12 +6,20 @@ import { cancellationCodes, isConditionalCheckFailure } from './dynamodb';
 import { keys } from './keys';
 
 export type CreatePayoutResult =
-  { created: true; payout: OwnerPayout } | { created: false; payout: OwnerPayout };
+  | { created: true; payout: OwnerPayout }
+  /** This payment's payout already exists. */
+  | { created: false; payout: OwnerPayout }
+  /** Another payment's payout already pays this unit and period: this payment is a duplicate. */
+  | { created: false; payout: null; periodPaidBy: { paymentId: string; payoutId: string } };
 
 export interface PayoutRepository {
   get(id: string): Promise<OwnerPayout | null>;
   getByPaymentId(paymentId: string): Promise<OwnerPayout | null>;
-  /** One payout per payment (invariant 1): a second create returns the existing payout. */
+  /**
+   * One payout per payment (invariant 1) and one per unit and rent period: a second create for the payment
+   * returns its payout; a create for another payment of a period already paid out creates nothing and says
+   * which payment holds it.
+   */
   createForPayment(payout: OwnerPayout): Promise<CreatePayoutResult>;
   /**
    * Writes `next` only if the stored payout still has `expected.version` and `expected.status`
@@ -70,6 +78,7 @@ export class DynamoPayoutRepository implements PayoutRepository {
   }
 
   public async createForPayment(payout: OwnerPayout): Promise<CreatePayoutResult> {
+    const periodKey = keys.payoutOfPeriod(payout.unitId, payout.period);
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -81,6 +90,19 @@ export class DynamoPayoutRepository implements PayoutRepository {
                   ...keys.payoutOfPayment(payout.paymentId),
                   entity: 'payout_of_payment',
                   payoutId: payout.id,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              // The owner is paid once per unit and period, however many payments completed for it.
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...periodKey,
+                  entity: 'payout_of_period',
+                  payoutId: payout.id,
+                  paymentId: payout.paymentId,
                 },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
@@ -101,6 +123,15 @@ export class DynamoPayoutRepository implements PayoutRepository {
       if (codes?.[0] === 'ConditionalCheckFailed') {
         const existing = await this.getByPaymentId(payout.paymentId);
         if (existing) return { created: false, payout: existing };
+      }
+      if (codes?.[1] === 'ConditionalCheckFailed') {
+        const holder = await this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: periodKey, ConsistentRead: true }),
+        );
+        const paymentId = holder.Item?.paymentId as string | undefined;
+        const payoutId = holder.Item?.payoutId as string | undefined;
+        if (paymentId && payoutId)
+          return { created: false, payout: null, periodPaidBy: { paymentId, payoutId } };
       }
       throw error;
     }

@@ -29,6 +29,7 @@ beforeAll(async () => {
     ownerName: 'Asha Verma',
     unitId: DEMO.unitId,
     propertyId: DEMO.propertyId,
+    period: '2019-12',
     amountPaise: paise(1_500_000),
     status: 'completed',
     beneficiaryType: 'bank',

@@ -13,6 +13,7 @@ import {
 import { newId } from '../../shared/domain/ids';
 import { paise } from '../../shared/domain/money';
 import type { PayoutStatus } from '../../shared/domain/payout-status';
+import { encodeCursor } from '../../shared/payouts/list-payouts';
 import { DynamoPayoutRepository } from '../../shared/repositories/payout-repository';
 import { startTestStack } from '../support/local-stack';
 import type { TestStack } from '../support/local-stack';
@@ -48,6 +49,7 @@ function payout(
     ownerId,
     ownerName,
     unitId: newId(),
+    period: initiatedAt.slice(0, 7),
     propertyId: newId(),
     amountPaise: paise(amount),
     status,
@@ -267,6 +269,47 @@ describe('export.csv and the admin summary', () => {
     expect(byStatus.completed!.amount).toBe((completedPaise / 100).toFixed(2));
     expect((r.body.total as { count: number }).count).toBe(created.length);
     expect((await stack.api('/api/admin/payouts/summary/', { token: tokenA })).status).toBe(403);
+  });
+});
+
+describe('an inverted initiated_at window', () => {
+  const inverted = 'initiated_at__gte=2026-11-01&initiated_at__lte=2026-10-01';
+  it.each([
+    ['the owner list', '/api/owner-payouts/', () => tokenA],
+    ['the CSV export', '/api/owner-payouts/export.csv', () => tokenA],
+    ['the admin summary', '/api/admin/payouts/summary/', () => admin],
+  ])('is a 400 naming the fields on %s', async (_name, path, token) => {
+    const r = await stack.api(`${path}?${inverted}`, { token: token() });
+    expect(r.status).toBe(400);
+    expect(r.body.errors).toEqual({
+      initiated_at__gte: ['initiated_at__gte must not be later than initiated_at__lte.'],
+    });
+  });
+
+  it('from a cursor outside the window (stale or tampered) is an empty page, for owners and admins', async () => {
+    const october = 'initiated_at__gte=2026-10-01&initiated_at__lte=2026-10-31';
+    // Older than September's first payout, and newer than the window's end: both point past the window.
+    const cursors = [
+      encodeCursor({ d: 'next', k: `2026-09-01T00:00:00.000Z#${newId()}` }),
+      encodeCursor({ d: 'prev', k: `2026-11-15T00:00:00.000Z#${newId()}` }),
+    ];
+    for (const token of [tokenA, admin]) {
+      for (const cursor of cursors) {
+        const r = await stack.api(`/api/owner-payouts/?${october}&cursor=${cursor}`, { token });
+        expect(r.status).toBe(200);
+        expect(r.body).toEqual({ next: null, previous: null, results: [] });
+      }
+    }
+    // A real cursor from an unfiltered first page (its last payout is in November), replayed after the
+    // filters moved the window past it.
+    const first = await stack.api('/api/owner-payouts/?page_size=5', { token: tokenA });
+    const stale = new URL(String(first.body.next)).searchParams.get('cursor') ?? '';
+    const replayed = await stack.api(
+      `/api/owner-payouts/?initiated_at__gte=2026-12-01&cursor=${encodeURIComponent(stale)}`,
+      { token: tokenA },
+    );
+    expect(replayed.status).toBe(200);
+    expect(replayed.body).toEqual({ next: null, previous: null, results: [] });
   });
 });
 

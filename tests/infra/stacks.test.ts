@@ -181,7 +181,7 @@ describe('stateless stack', () => {
   });
 
   it('alarms on failed executions, dead letters, failed and reversed payouts, placeholder credentials', () => {
-    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     stateless.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.message = "Owner payout reversed" }',
     });
@@ -197,6 +197,34 @@ describe('stateless stack', () => {
       MetricName: 'CredentialsArePlaceholders',
       Namespace: 'RentPayout',
       Threshold: 1,
+    });
+  });
+
+  it.each([
+    [
+      'a duplicate rent payment',
+      'Duplicate rent payment',
+      ['confirmPayments', 'paymentsAdmin', 'reconcilePayments', 'startPayouts'],
+      'rent period was paid twice',
+    ],
+    [
+      'an amount mismatch',
+      'Payment amount mismatch',
+      ['confirmPayments', 'reconcilePayments'],
+      'another amount',
+    ],
+  ])('alarms on %s logged by any function that can find one', (_name, message, functions, description) => {
+    const filters = stateless.findResources('AWS::Logs::MetricFilter', {
+      Properties: { FilterPattern: `{ $.message = "${message}" }` },
+    });
+    const groups = Object.values(filters).map(
+      (f) => (f.Properties as { LogGroupName: { Ref: string } }).LogGroupName.Ref,
+    );
+    expect(groups.map((g) => g.replace(/Logs[0-9A-F]{8}$/, '')).sort()).toEqual([...functions].sort());
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp(description),
+      Threshold: 1,
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'SUM(METRICS())' })]),
     });
   });
 });

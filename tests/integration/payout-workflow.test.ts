@@ -264,6 +264,8 @@ describe('redrive and manual retry', () => {
       ...real,
       id: payoutId,
       paymentId: newId(),
+      // Another unit's rent: one unit and period is paid out once.
+      unitId: newId(),
       status: 'pending',
       attempts: [],
       attempt: 0,

@@ -114,6 +114,9 @@ const payRequestSchema = z.looseObject({
   }),
 });
 
+// `amount`: complete the order reporting another amount than the one it was created with (a mismatch).
+const settleBodySchema = z.strictObject({ amount: z.number().int().min(1).max(1e12).optional() });
+
 function phonePeError(res: ServerResponse, status: number, code: string, message: string): void {
   sendJson(res, status, { success: false, code, message, data: {} });
 }
@@ -224,7 +227,8 @@ export async function startPhonePeSandbox(
     );
   }
 
-  function settle(order: Order, state: 'COMPLETED' | 'FAILED'): void {
+  /** `collected`: the amount PhonePe reports for the order from now on (an amount mismatch), if not its own. */
+  function settle(order: Order, state: 'COMPLETED' | 'FAILED', collected?: number): void {
     expire(order);
     if (order.state !== 'PENDING')
       throw new SandboxRequestError(
@@ -233,6 +237,7 @@ export async function startPhonePeSandbox(
         `Order ${order.merchantOrderId} is ${order.state}`,
       );
     order.state = state;
+    if (collected !== undefined) order.amount = collected;
     order.paymentDetails.push({
       transactionId: `OM${Date.now()}${randomBytes(3).toString('hex')}`,
       paymentMode: 'UPI_INTENT',
@@ -404,7 +409,14 @@ ${
       return sendJson(res, 200, findOrder(m[1] ?? ''));
     if (method === 'POST' && (m = /^\/_sandbox\/orders\/([^/]+)\/(complete|fail)$/.exec(path))) {
       const order = findOrder(m[1] ?? '');
-      settle(order, m[2] === 'complete' ? 'COMPLETED' : 'FAILED');
+      const body = settleBodySchema.safeParse(parseJsonObject(await readBody(req)));
+      if (!body.success)
+        throw new SandboxRequestError(
+          400,
+          'BAD_REQUEST',
+          body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+        );
+      settle(order, m[2] === 'complete' ? 'COMPLETED' : 'FAILED', body.data.amount);
       return sendJson(res, 200, order);
     }
     if (method === 'POST' && (m = /^\/_sandbox\/orders\/([^/]+)\/refund$/.exec(path))) {
