@@ -170,6 +170,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: options.ports?.cashfree ?? 0,
       clientId: credentials.cashfree.clientId,
       clientSecret: credentials.cashfree.clientSecret,
+      twoFactor: { privateKeyPem: credentials.cashfreeTwoFactor.privateKeyPem },
       webhookUrl: options.cashfreeWebhooks === false ? null : `${httpUrl}/api/webhooks/cashfree/`,
       timeScale: options.timeScale,
       ...(options.cashfreeLifecycle ? { lifecycle: options.cashfreeLifecycle } : {}),
@@ -218,8 +219,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
       if (localEnv.CASHFREE_SECRET_ARN) {
         delete localEnv.CASHFREE_SECRET_ARN;
-        localEnv.CASHFREE_SECRET_JSON = JSON.stringify(credentials.cashfree);
+        localEnv.CASHFREE_SECRET_JSON = JSON.stringify({
+          ...credentials.cashfree,
+          publicKey: credentials.cashfreeTwoFactor.publicKeyPem,
+        });
         localEnv.CASHFREE_BASE_URL = cashfree.url;
+        // The sandbox checks 2FA signatures: a function that stopped sending them fails at start instead.
+        localEnv.CASHFREE_SIGNATURE_REQUIRED = 'true';
       }
       if (localEnv.PAYMENT_DETAILS_KEY_SECRET_ARN) {
         delete localEnv.PAYMENT_DETAILS_KEY_SECRET_ARN;

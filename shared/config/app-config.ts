@@ -5,10 +5,13 @@ import { DynamoDirectoryRepository } from '../repositories/directory-repository'
 import type { PaymentRepository } from '../repositories/payment-repository';
 import { DynamoPayoutRepository } from '../repositories/payout-repository';
 import { CashfreeClient } from '../clients/cashfree-client';
+import type { CashfreeConfig } from '../clients/cashfree-client';
+import { isRsaPublicKeyPem } from '../clients/cashfree-signature';
 import { PhonePeClient } from '../clients/phonepe-client';
 import { AccountCipher } from '../domain/account-cipher';
 import { DEFAULT_PAYOUT_POLICY } from '../domain/payout-policy';
 import type { PayoutPolicy } from '../domain/payout-policy';
+import { ConfigError } from '../errors';
 import { nonEmpty, positiveInt, readEnv, urlVar } from './env';
 import { loadSecret } from './secrets';
 
@@ -31,7 +34,12 @@ export const phonePeSecretSchema = z.object({
 });
 export type PhonePeSecret = z.infer<typeof phonePeSecretSchema>;
 
-export const cashfreeSecretSchema = z.object({ clientId: nonEmpty, clientSecret: nonEmpty });
+export const cashfreeSecretSchema = z.object({
+  clientId: nonEmpty,
+  clientSecret: nonEmpty,
+  /** The 2FA public key Cashfree issued (PEM), for requests from IPs Cashfree has not whitelisted. */
+  publicKey: z.string().refine(isRsaPublicKeyPem, 'must be an RSA public key in PEM').optional(),
+});
 export type CashfreeSecret = z.infer<typeof cashfreeSecretSchema>;
 
 /** Caches one promise per container: the secret is read at the first request, then reused while warm. */
@@ -79,17 +87,39 @@ export function phonePeClientFactory(): () => Promise<PhonePeClient> {
 
 export function cashfreeClientFactory(): () => Promise<CashfreeClient> {
   const env = readEnv(
-    z.object({ CASHFREE_BASE_URL: urlVar, CASHFREE_TIMEOUT_MS: positiveInt.default(10000) }),
+    z.object({
+      CASHFREE_BASE_URL: urlVar,
+      CASHFREE_TIMEOUT_MS: positiveInt.default(10000),
+      CASHFREE_SIGNATURE_REQUIRED: z.enum(['true', 'false']).default('false'),
+    }),
   );
-  return once(async () => {
-    const secret = await cashfreeSecret();
-    return new CashfreeClient({
-      baseUrl: env.CASHFREE_BASE_URL.replace(/\/$/, ''),
-      clientId: secret.clientId,
-      clientSecret: secret.clientSecret,
-      timeoutMs: env.CASHFREE_TIMEOUT_MS,
-    });
-  });
+  return once(async () => new CashfreeClient(cashfreeClientConfig(await cashfreeSecret(), env)));
+}
+
+/**
+ * The Cashfree client's settings. Where the signature is required (production), Cashfree refuses unsigned calls
+ * from IPs it has not whitelisted, so a secret without the public key fails the start, naming what is missing.
+ */
+export function cashfreeClientConfig(
+  secret: CashfreeSecret,
+  env: {
+    CASHFREE_BASE_URL: string;
+    CASHFREE_TIMEOUT_MS: number;
+    CASHFREE_SIGNATURE_REQUIRED: 'true' | 'false';
+  },
+): CashfreeConfig {
+  if (env.CASHFREE_SIGNATURE_REQUIRED === 'true' && !secret.publicKey) {
+    throw new ConfigError(
+      'Secret CASHFREE has no publicKey: Cashfree 2FA needs the public key Cashfree issued (docs/deploy.md)',
+    );
+  }
+  return {
+    baseUrl: env.CASHFREE_BASE_URL.replace(/\/$/, ''),
+    clientId: secret.clientId,
+    clientSecret: secret.clientSecret,
+    ...(secret.publicKey ? { publicKey: secret.publicKey } : {}),
+    timeoutMs: env.CASHFREE_TIMEOUT_MS,
+  };
 }
 
 export function paymentConfig() {
