@@ -209,6 +209,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         AWS_ENDPOINT_URL_SFN: sfnUrl,
         AWS_LAMBDA_FUNCTION_NAME: logicalId,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(props.MemorySize ?? spec.memoryMb),
+        // No X-Ray daemon here: the tracer stays unloaded (shared/tracing.ts).
+        POWERTOOLS_TRACE_ENABLED: 'false',
         ...(options.functionEnv ?? {}),
       };
       if (localEnv.PHONEPE_SECRET_ARN) {

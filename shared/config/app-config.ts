@@ -14,6 +14,7 @@ import type { PayoutPolicy } from '../domain/payout-policy';
 import { ConfigError } from '../errors';
 import { nonEmpty, positiveInt, readEnv, urlVar } from './env';
 import { loadSecret } from './secrets';
+import { traced } from '../tracing';
 
 /**
  * Configuration pieces, each read and validated once per cold start by the functions that need it.
@@ -159,7 +160,7 @@ export function startPayoutDependencies(
     ...(payments ? { payments } : {}),
     payouts: new DynamoPayoutRepository(documentClient, tableNames.payouts()),
     directory: new DynamoDirectoryRepository(documentClient, tableNames.directory(), paymentDetailsCipher),
-    sfn: new SFNClient({}),
+    sfn: traced(new SFNClient({})),
     stateMachineArn: stateMachineArn(),
     now: () => new Date(),
   };
