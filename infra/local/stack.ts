@@ -241,7 +241,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         timeoutSeconds: Number(props.Timeout ?? spec.timeoutSeconds),
         memoryMb: Number(props.MemorySize ?? spec.memoryMb),
         region: REGION,
-        maxContainers: options.maxContainersPerFunction ?? 8,
+        // Reserved concurrency caps the containers: invocations beyond it wait for one (Lambda would throttle).
+        maxContainers: Math.min(
+          options.maxContainersPerFunction ?? 8,
+          Number(props.ReservedConcurrentExecutions ?? Number.POSITIVE_INFINITY),
+        ),
         ...(options.onFunctionLog ? { onLog: options.onFunctionLog } : {}),
       });
       closers.push(() => lambda.close());
