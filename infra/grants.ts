@@ -45,6 +45,8 @@ export function grantTableData(
   );
   grantee.grantPrincipal.addToPrincipalPolicy(
     new iam.PolicyStatement({
+      // A Sid keeps the policy minimizer from merging this list, unknown until synthesis, into another.
+      sid: `${table.node.id}Indexes${access === 'read' ? 'Read' : 'ReadWrite'}`,
       actions: access === 'read' ? READ_ACTIONS : [...READ_ACTIONS, ...WRITE_ACTIONS],
       resources: indexArns,
     }),

@@ -21,11 +21,16 @@ export interface Synthesized {
   violations: unknown[];
 }
 
+/** cdk.json's context (feature flags), which the CDK CLI gives the app and a test must give it too. */
+export const CDK_JSON_CONTEXT = (
+  JSON.parse(readFileSync('cdk.json', 'utf8')) as { context: Record<string, unknown> }
+).context;
+
 export function synthesize(
   context: Record<string, unknown>,
   prepare?: (built: BuiltApp) => void,
 ): Synthesized {
-  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, ...context, 'aws:cdk:bundling-stacks': [] } });
   const built = buildApp(app);
   prepare?.(built);
   const assembly = app.synth();
