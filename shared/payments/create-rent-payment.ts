@@ -81,7 +81,7 @@ export async function createRentPayment(
       ...payment,
       phonepeOrderId: order.orderId,
       checkoutUrl: order.redirectUrl,
-      expiresAt: new Date(order.expireAt).toISOString(),
+      orderExpiresAt: new Date(order.expireAt).toISOString(),
       updatedAt: deps.now().toISOString(),
     };
     await deps.payments.save(next, payment.version);

@@ -62,8 +62,8 @@ export async function reconcilePendingPayments(
       if (outcome === 'completed') report.completed += 1;
       else if (outcome === 'failed') report.failed += 1;
       else if (outcome === 'still_pending') {
-        const expiredAt = payment.expiresAt
-          ? Date.parse(payment.expiresAt)
+        const expiredAt = payment.orderExpiresAt
+          ? Date.parse(payment.orderExpiresAt)
           : Date.parse(payment.createdAt) + 3600_000;
         if (now.getTime() > expiredAt + policy.expiryGraceSeconds * 1000) {
           try {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { DEMO, demoTokens } from '../../infra/local/demo';
 import type { PhonePeOrderStatus } from '../../shared/clients/phonepe-client';
@@ -6,6 +7,7 @@ import { confirmPayment } from '../../shared/payments/confirm-payment';
 import { reconcilePendingPayments } from '../../shared/payments/reconcile-payments';
 import { expectedAuthorization } from '../../shared/payments/phonepe-webhook';
 import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
+import { keys } from '../../shared/repositories/keys';
 import { DynamoPayoutRepository } from '../../shared/repositories/payout-repository';
 import { newId } from '../../shared/domain/ids';
 import { eventually, logged, startTestStack } from '../support/local-stack';
@@ -234,7 +236,7 @@ describe('reconciliation', () => {
       amount: stored.amountPaise,
       merchantOrderId,
     });
-    const later = new Date(Date.parse(stored.expiresAt!) + 3_600_000);
+    const later = new Date(Date.parse(stored.orderExpiresAt!) + 3_600_000);
     const report = await reconcilePendingPayments(
       { payments, phonepe: { getOrderStatus: pendingForever }, now: () => later },
       { firstCheckAfterSeconds: 0, expiryGraceSeconds: 600, batchSize: 1000 },
@@ -289,5 +291,31 @@ describe('GET /api/payments/{id}/', () => {
     const otherOwner = await stack.issuer.issue({ role: 'owner', sub: 'y', ownerId: newId() });
     expect((await paymentView(id, otherTenant)).status).toBe(404);
     expect((await paymentView(id, otherOwner)).status).toBe(404);
+  });
+});
+
+describe('a payment stored with its order expiry under the old name', () => {
+  it('reads the ISO string in expiresAt as orderExpiresAt, and its next save writes the new name only', async () => {
+    const payments = new DynamoPaymentRepository(stack.documentClient, stack.tables.payments);
+    const Key = keys.payment((await newPayment()).id);
+    const item = async () =>
+      (await stack.documentClient.send(new GetCommand({ TableName: stack.tables.payments, Key }))).Item!;
+    const current = await item();
+    const id = String(current.id);
+    const before = (await paymentView(id)).body.expires_at;
+    expect(current.orderExpiresAt).toEqual(expect.any(String));
+    // The item as it was written before the rename.
+    const { orderExpiresAt, ...older } = current;
+    await stack.documentClient.send(
+      new PutCommand({ TableName: stack.tables.payments, Item: { ...older, expiresAt: orderExpiresAt } }),
+    );
+    const read = (await payments.get(id))!;
+    expect(read.orderExpiresAt).toBe(orderExpiresAt);
+    expect(read).not.toHaveProperty('expiresAt');
+    expect((await paymentView(id)).body.expires_at).toBe(before);
+    await payments.save({ ...read, updatedAt: new Date().toISOString() }, read.version);
+    const saved = await item();
+    expect(saved.orderExpiresAt).toBe(orderExpiresAt);
+    expect(saved).not.toHaveProperty('expiresAt');
   });
 });
