@@ -1,10 +1,17 @@
+import { Aspects, Validations } from 'aws-cdk-lib';
 import type { App } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { AlarmNotifications, StageLogDefaults } from './aspects';
 import { StatefulStack } from './stateful-stack';
 import { StatelessStack } from './stateless-stack';
 import type { ProviderEndpoints } from './stateless-stack';
+import { readStageConfig } from './stage-config';
+import type { Providers, StageConfig } from './stage-config';
 
-/** Provider endpoints per environment (EXTERNAL-APIS.md). Pointing at the local sandboxes is the local stack's job. */
-export const PROVIDERS: Record<'sandbox' | 'production', Omit<ProviderEndpoints, 'paymentRedirectUrl'>> = {
+export { InvalidContextError } from './stage-config';
+
+/** Provider endpoints per environment. Pointing at the local sandboxes is the local stack's job. */
+export const PROVIDERS: Record<Providers, Omit<ProviderEndpoints, 'paymentRedirectUrl'>> = {
   sandbox: {
     phonepeOAuthBaseUrl: 'https://api-preprod.phonepe.com/apis/pg-sandbox',
     phonepePgBaseUrl: 'https://api-preprod.phonepe.com/apis/pg-sandbox',
@@ -17,39 +24,38 @@ export const PROVIDERS: Record<'sandbox' | 'production', Omit<ProviderEndpoints,
   },
 };
 
-export class InvalidContextError extends Error {
-  public constructor(message: string) {
-    super(message);
-    this.name = 'InvalidContextError';
-  }
-}
-
 export interface BuiltApp {
+  config: StageConfig;
   stateful: StatefulStack;
   stateless: StatelessStack;
 }
 
-export function buildApp(app: App): BuiltApp {
-  const stage = String(app.node.tryGetContext('stage') ?? 'dev');
-  if (!/^[a-z][a-z0-9-]{0,15}$/.test(stage))
-    throw new InvalidContextError(`context stage "${stage}" must be lowercase letters, digits or -`);
-  const providers = String(app.node.tryGetContext('providers') ?? 'sandbox');
-  if (providers !== 'sandbox' && providers !== 'production') {
-    throw new InvalidContextError(`context providers must be "sandbox" or "production", got "${providers}"`);
-  }
-  const paymentRedirectUrl = String(
-    app.node.tryGetContext('paymentRedirectUrl') ?? 'https://example.com/rent/payment-complete',
-  );
+export interface BuildOptions {
+  /**
+   * Run cdk-nag's AwsSolutions checks at synthesis (default). The local stack turns them off: it synthesizes
+   * at every start, and `npm run synth` and tests/infra already hold the templates to them.
+   */
+  nag?: boolean;
+}
+
+export function buildApp(app: App, options: BuildOptions = {}): BuiltApp {
+  const config = readStageConfig((key) => app.node.tryGetContext(key));
   const env = {
     account: process.env.CDK_DEFAULT_ACCOUNT,
     region: process.env.CDK_DEFAULT_REGION ?? 'ap-south-1',
   };
-  const stateful = new StatefulStack(app, `RentPayout-${stage}-Stateful`, { env });
-  const stateless = new StatelessStack(app, `RentPayout-${stage}-Stateless`, {
+  const stateful = new StatefulStack(app, `RentPayout-${config.stage}-Stateful`, { env, config });
+  const stateless = new StatelessStack(app, `RentPayout-${config.stage}-Stateless`, {
     env,
+    config,
     stateful,
-    endpoints: { ...PROVIDERS[providers], paymentRedirectUrl },
+    endpoints: { ...PROVIDERS[config.providers], paymentRedirectUrl: config.paymentRedirectUrl },
   });
   stateless.addStackDependency(stateful);
-  return { stateful, stateless };
+
+  // Whole-app rules, so that alarms and log groups added anywhere (now or later) follow them.
+  Aspects.of(app).add(new AlarmNotifications(stateful.alarmTopic));
+  Aspects.of(app).add(new StageLogDefaults(config));
+  if (options.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { config, stateful, stateless };
 }

@@ -3,10 +3,17 @@
  * finds the same entry through the function's POWERTOOLS_SERVICE_NAME in the synthesized template.
  * Pure data: no CDK import, so the local stack and tests read it cheaply.
  */
+/**
+ * What a function may use: `directory` reads the directory (`directory:write` writes it too); `payments` and
+ * `payouts` read and write their table (`:read`, read only).
+ */
 export type Needs =
   | 'directory'
+  | 'directory:write'
   | 'payments'
+  | 'payments:read'
   | 'payouts'
+  | 'payouts:read'
   | 'phonepe'
   | 'cashfree'
   | 'paymentConfig'
@@ -23,6 +30,12 @@ export interface FunctionSpec {
   timeoutSeconds: number;
   memoryMb: number;
   needs: readonly Needs[];
+  /**
+   * Reserved concurrency: at most this many invocations at once, whatever the traffic. 1 makes a scheduled
+   * function a singleton (a run still going when the next is due makes the next wait, never overlap); a small
+   * number caps the calls a function can make to a rate-limited API (docs/deploy.md, "Rate limits").
+   */
+  reservedConcurrency?: number;
 }
 
 export const FUNCTIONS = {
@@ -40,7 +53,7 @@ export const FUNCTIONS = {
     description: 'GET/PUT /api/owners/me/payment-details/ (owners), history',
     timeoutSeconds: 10,
     memoryMb: 512,
-    needs: ['paymentDetailsKey', 'directory'],
+    needs: ['paymentDetailsKey', 'directory:write'],
   },
   directoryAdmin: {
     service: 'directory-admin',
@@ -48,7 +61,7 @@ export const FUNCTIONS = {
     description: 'Admins: owners, properties, units, tenants',
     timeoutSeconds: 10,
     memoryMb: 256,
-    needs: ['directory'],
+    needs: ['directory:write'],
   },
   openapi: {
     service: 'openapi',
@@ -64,7 +77,7 @@ export const FUNCTIONS = {
     description: 'GET /api/payments/{id}/',
     timeoutSeconds: 10,
     memoryMb: 256,
-    needs: ['payments'],
+    needs: ['payments:read'],
   },
   listOwnerPayouts: {
     service: 'list-owner-payouts',
@@ -72,7 +85,7 @@ export const FUNCTIONS = {
     description: 'GET /api/owner-payouts/: newest first, cursor pagination, filters',
     timeoutSeconds: 10,
     memoryMb: 512,
-    needs: ['payouts', 'directory'],
+    needs: ['payouts:read', 'directory'],
   },
   exportPayouts: {
     service: 'export-payouts',
@@ -80,7 +93,7 @@ export const FUNCTIONS = {
     description: 'GET /api/owner-payouts/export.csv',
     timeoutSeconds: 30,
     memoryMb: 512,
-    needs: ['payouts', 'directory'],
+    needs: ['payouts:read', 'directory'],
   },
   payoutSummary: {
     service: 'payout-summary',
@@ -88,7 +101,7 @@ export const FUNCTIONS = {
     description: 'GET /api/admin/payouts/summary/ (admins)',
     timeoutSeconds: 30,
     memoryMb: 512,
-    needs: ['payouts'],
+    needs: ['payouts:read'],
   },
   paymentsAdmin: {
     service: 'payments-admin',
@@ -104,7 +117,7 @@ export const FUNCTIONS = {
     description: 'GET /api/owner-payouts/{id}/',
     timeoutSeconds: 10,
     memoryMb: 256,
-    needs: ['payouts'],
+    needs: ['payouts:read'],
   },
   phonepeWebhook: {
     service: 'phonepe-webhook',
@@ -153,6 +166,8 @@ export const FUNCTIONS = {
     timeoutSeconds: 120,
     memoryMb: 512,
     needs: ['payouts', 'directory', 'stateMachine', 'payments', 'phonepe'],
+    // Two runs at once would ask PhonePe twice about the same payments; one at a time.
+    reservedConcurrency: 1,
   },
   startPayouts: {
     service: 'start-payouts',
@@ -177,6 +192,9 @@ export const FUNCTIONS = {
     timeoutSeconds: 60,
     memoryMb: 512,
     needs: ['paymentDetailsKey', 'directory', 'payouts', 'cashfree', 'payoutPolicy'],
+    // Caps transfer requests on rent day well under Cashfree's limit; a throttled task is retried by the
+    // state machine (Lambda.TooManyRequestsException).
+    reservedConcurrency: 5,
   },
   checkTransfer: {
     service: 'payout-check-transfer',
@@ -185,6 +203,7 @@ export const FUNCTIONS = {
     timeoutSeconds: 30,
     memoryMb: 512,
     needs: ['directory', 'payouts', 'cashfree', 'payoutPolicy'],
+    reservedConcurrency: 5,
   },
 } as const satisfies Record<string, FunctionSpec>;
 

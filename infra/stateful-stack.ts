@@ -1,13 +1,21 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { StageConfig } from './stage-config';
+
+export interface StatefulStackProps extends StackProps {
+  config: StageConfig;
+}
 
 /**
- * What holds data and must outlive any deployment of the code: tables, dead-letter queues, secrets, users.
+ * What holds data and must outlive any deployment of the code: tables, dead-letter queues, secrets, users,
+ * and the alarm topic (its email subscription stays confirmed across deployments of the code).
  * Key design and access patterns: shared/repositories/keys.ts.
  */
 export class StatefulStack extends Stack {
@@ -16,14 +24,21 @@ export class StatefulStack extends Stack {
   public readonly payoutsTable: dynamodb.Table;
   public readonly startPayoutsDlq: sqs.Queue;
   public readonly confirmPaymentsDlq: sqs.Queue;
+  /** Every dead-letter queue made by `dlq()`: each gets a not-empty alarm. */
+  public readonly deadLetterQueues: sqs.Queue[] = [];
+  /** Every alarm of the app notifies this topic (infra/aspects.ts). */
+  public readonly alarmTopic: sns.Topic;
   public readonly phonepeSecret: secretsmanager.Secret;
   public readonly cashfreeSecret: secretsmanager.Secret;
   public readonly paymentDetailsKey: secretsmanager.Secret;
   public readonly userPool: cognito.UserPool;
   public readonly userPoolClient: cognito.UserPoolClient;
 
-  public constructor(scope: Construct, id: string, props?: StackProps) {
+  public constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
+    const { config } = props;
+    // Production keeps its data whatever happens to the stack; a dev stage can be deleted whole.
+    const removalPolicy = config.protectData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     const tableDefaults = {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -31,8 +46,8 @@ export class StatefulStack extends Stack {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: config.protectData,
+      removalPolicy,
     } as const;
 
     this.directoryTable = new dynamodb.Table(this, 'DirectoryTable', tableDefaults);
@@ -54,7 +69,12 @@ export class StatefulStack extends Stack {
       sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
     });
 
-    this.payoutsTable = new dynamodb.Table(this, 'PayoutsTable', tableDefaults);
+    // TTL: the check_status claims (`PAYOUT#<id>` / `STATUS_CHECK`) carry `expiresAt` in epoch seconds;
+    // payouts themselves never expire.
+    this.payoutsTable = new dynamodb.Table(this, 'PayoutsTable', {
+      ...tableDefaults,
+      timeToLiveAttribute: 'expiresAt',
+    });
     this.payoutsTable.addGlobalSecondaryIndex({
       indexName: 'byOwner',
       partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
@@ -76,13 +96,21 @@ export class StatefulStack extends Stack {
       sortKey: { name: 'gsi4sk', type: dynamodb.AttributeType.STRING },
     });
 
-    const dlq = (name: string) =>
-      new sqs.Queue(this, name, {
+    const dlq = (name: string) => {
+      const queue = new sqs.Queue(this, name, {
         retentionPeriod: Duration.days(14),
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy,
       });
+      Validations.of(queue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself a dead-letter queue (an on-failure destination); it needs none of its own.',
+      });
+      this.deadLetterQueues.push(queue);
+      return queue;
+    };
     this.startPayoutsDlq = dlq('StartPayoutsDlq');
     this.confirmPaymentsDlq = dlq('ConfirmPaymentsDlq');
 
@@ -100,15 +128,15 @@ export class StatefulStack extends Stack {
         }),
         generateStringKey: 'clientSecret',
       },
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
     });
     this.cashfreeSecret = new secretsmanager.Secret(this, 'CashfreeCredentials', {
-      description: 'Cashfree Payouts v2: {clientId, clientSecret}',
+      description: 'Cashfree Payouts v2: {clientId, clientSecret, publicKey (2FA, PEM; production)}',
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ clientId: 'SET_ME' }),
         generateStringKey: 'clientSecret',
       },
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
     });
 
     // Encrypts owners' bank account numbers at rest (AES-256-GCM in the application). A key ring: keyId/key are
@@ -122,7 +150,7 @@ export class StatefulStack extends Stack {
         passwordLength: 64,
         excludePunctuation: true,
       },
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
     });
 
     this.userPool = new cognito.UserPool(this, 'Users', {
@@ -147,7 +175,16 @@ export class StatefulStack extends Stack {
         tenant_id: new cognito.StringAttribute({ mutable: true, minLen: 1, maxLen: 64 }),
       },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-      removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: config.protectData,
+      // An owner account taken over could redirect rent to another bank account: production pays for
+      // Cognito's threat protection (compromised credentials, risky sign-ins blocked).
+      ...(config.protectData
+        ? {
+            featurePlan: cognito.FeaturePlan.PLUS,
+            standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+          }
+        : {}),
+      removalPolicy,
     });
     for (const group of ['owners', 'tenants', 'admins']) {
       new cognito.CfnUserPoolGroup(this, `Group-${group}`, {
@@ -165,12 +202,66 @@ export class StatefulStack extends Stack {
         .withCustomAttributes('owner_id', 'tenant_id'),
       writeAttributes: new cognito.ClientAttributes().withStandardAttributes(profile),
       authFlows: { userSrp: true },
+      // The apps sign in with SRP; no hosted UI. (CDK's OAuth default is the implicit flow to example.com.)
+      disableOAuth: true,
       preventUserExistenceErrors: true,
       idTokenValidity: Duration.hours(1),
       accessTokenValidity: Duration.hours(1),
     });
 
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `rent-payout ${config.stage} alarms`,
+      enforceSSL: true,
+    });
+    if (config.alarmEmail) {
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+    }
+
+    this.acknowledgeChecks(config);
+
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+  }
+
+  /** cdk-nag AwsSolutions findings this stack accepts, each with the reason. */
+  private acknowledgeChecks(config: StageConfig): void {
+    for (const secret of [this.phonepeSecret, this.cashfreeSecret]) {
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'Provider credentials are issued and rotated in the provider dashboard (PhonePe, Cashfree), then ' +
+          'written here by an operator (docs/deploy.md); Secrets Manager cannot rotate them itself.',
+      });
+    }
+    Validations.of(this.paymentDetailsKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The account-number key is rotated by the application (a new keyId; stored values name the key that ' +
+        'encrypted them), which a Secrets Manager rotation Lambda would not do.',
+    });
+    Validations.of(this.userPool).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason:
+        'MFA (TOTP) is optional: the owner and tenant apps sign users in with SRP and do not enrol TOTP. ' +
+        'Production blocks risky sign-ins (threat protection), and every payment-details change is kept with ' +
+        'who made it.',
+    });
+    if (!config.protectData) {
+      Validations.of(this.userPool).acknowledge({
+        id: 'AwsSolutions-COG3',
+        reason: 'Development stage with test users only; production enforces threat protection (Plus plan).',
+      });
+      Validations.of(this.userPool).acknowledge({
+        id: 'AwsSolutions-COG8',
+        reason: 'Development stage with test users only; production is on the Plus plan.',
+      });
+    }
+    Validations.of(this.alarmTopic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key; the messages ' +
+        'carry alarm names and states only, no customer data.',
+    });
   }
 }

@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     setupFiles: ['infra/local/polyfills.ts'],
+    // No X-Ray daemon in tests: the tracer stays unloaded (shared/tracing.ts).
+    env: { POWERTOOLS_TRACE_ENABLED: 'false' },
     globalSetup: [],
     testTimeout: 60_000,
     hookTimeout: 120_000,

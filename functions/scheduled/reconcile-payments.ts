@@ -7,6 +7,7 @@ import { startMissingPayouts } from '../../shared/payouts/start-payout';
 import type { MissingPayoutsReport } from '../../shared/payouts/start-payout';
 import { readEnv } from '../../shared/config/env';
 import { logger } from '../../shared/logger';
+import { recordReconcilerActions } from '../../shared/metrics';
 import { DEFAULT_RECONCILE_POLICY, reconcilePayments } from '../../shared/payments/reconcile-payments';
 import type { ReconcileReport } from '../../shared/payments/reconcile-payments';
 import { documentClient } from '../../shared/repositories/dynamodb';
@@ -44,20 +45,33 @@ const starter = startPayoutDependencies(documentClient, payments);
  */
 export const handler = middy<ScheduledEvent, ReconcileReport & MissingPayoutsReport>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(async () => ({
-    ...(await reconcilePayments(
-      { payments, events, positions, phonepe: await phonepe(), now: () => new Date() },
-      {
-        ...DEFAULT_RECONCILE_POLICY,
-        firstCheckAfterSeconds: env.RECONCILE_FIRST_CHECK_AFTER_SECONDS,
-        expiryGraceSeconds: env.RECONCILE_EXPIRY_GRACE_SECONDS,
-        eventGraceSeconds: env.RECONCILE_EVENT_GRACE_SECONDS,
-        maxChecksPerRun: env.RECONCILE_MAX_CHECKS_PER_RUN,
-      },
-    )),
-    // Completed payments without a recorded payout after the grace period: the stream should have started one.
-    ...(await startMissingPayouts(
-      { ...starter, payments },
-      new Date(Date.now() - env.RECONCILE_PAYOUT_GRACE_SECONDS * 1000).toISOString(),
-    )),
-  }));
+  .handler(async () => {
+    const report = {
+      ...(await reconcilePayments(
+        { payments, events, positions, phonepe: await phonepe(), now: () => new Date() },
+        {
+          ...DEFAULT_RECONCILE_POLICY,
+          firstCheckAfterSeconds: env.RECONCILE_FIRST_CHECK_AFTER_SECONDS,
+          expiryGraceSeconds: env.RECONCILE_EXPIRY_GRACE_SECONDS,
+          eventGraceSeconds: env.RECONCILE_EVENT_GRACE_SECONDS,
+          maxChecksPerRun: env.RECONCILE_MAX_CHECKS_PER_RUN,
+        },
+      )),
+      // Completed payments without a recorded payout after the grace period: the stream should have started one.
+      ...(await startMissingPayouts(
+        { ...starter, payments },
+        new Date(Date.now() - env.RECONCILE_PAYOUT_GRACE_SECONDS * 1000).toISOString(),
+      )),
+    };
+    // What a webhook or a stream record should have done, and the reconciler did instead.
+    recordReconcilerActions(
+      'payments',
+      report.completed +
+        report.duplicates +
+        report.failed +
+        report.expired +
+        report.eventsProcessed +
+        report.payoutsStarted,
+    );
+    return report;
+  });

@@ -1,8 +1,8 @@
 import { cashfreeSecret, payoutPolicy, tableNames } from '../../shared/config/app-config';
 import { BadRequestError, UnauthorizedError } from '../../shared/errors';
-import { apiHandler } from '../../shared/http/api-handler';
 import { rawBody } from '../../shared/http/middleware';
 import { json } from '../../shared/http/responses';
+import { webhookHandler } from '../../shared/http/webhook-handler';
 import { logger } from '../../shared/logger';
 import { applyTransferStatus } from '../../shared/payouts/apply-transfer-status';
 import {
@@ -24,7 +24,7 @@ const deps = {
  * the transfer, apply its status through the same transition function as the workflow's poll (the fast path).
  * Duplicates change nothing: the transition function writes only when something moves forward.
  */
-export const handler = apiHandler(async (event) => {
+export const handler = webhookHandler('cashfree', async (event) => {
   const secret = await cashfreeSecret();
   const text = rawBody(event);
   const check = verifyCashfreeSignature(

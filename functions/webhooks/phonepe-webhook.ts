@@ -1,8 +1,8 @@
 import { phonePeSecret, tableNames } from '../../shared/config/app-config';
 import { BadRequestError, UnauthorizedError } from '../../shared/errors';
-import { apiHandler } from '../../shared/http/api-handler';
 import { rawBody } from '../../shared/http/middleware';
 import { json } from '../../shared/http/responses';
+import { webhookHandler } from '../../shared/http/webhook-handler';
 import { logger } from '../../shared/logger';
 import { InvalidWebhookError, isAuthorized, readPhonePeEvent } from '../../shared/payments/phonepe-webhook';
 import { documentClient } from '../../shared/repositories/dynamodb';
@@ -15,7 +15,7 @@ const events = new DynamoPhonePeEventRepository(documentClient, tableNames.payme
  * durably, answer 200. Confirmation with PhonePe's order-status API runs off the table's stream, so the ack
  * stays fast whatever PhonePe's API does. A 5xx only when an authentic event could not be recorded.
  */
-export const handler = apiHandler(async (event) => {
+export const handler = webhookHandler('phonepe', async (event) => {
   const secret = await phonePeSecret();
   const header = event.headers?.authorization ?? event.headers?.Authorization;
   if (!isAuthorized(header, secret.webhookUsername, secret.webhookPassword)) {

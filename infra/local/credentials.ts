@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
@@ -18,6 +18,14 @@ export const localCredentialsSchema = z.object({
   }),
   cashfree: z.object({ clientId: z.string(), clientSecret: z.string() }),
   paymentDetailsKey: z.object({ key: z.string().min(32), keyId: z.string() }),
+  /**
+   * Payouts 2FA: the functions sign with the public key (as with the one Cashfree issues), the sandbox checks
+   * with the private key (which Cashfree keeps).
+   */
+  cashfreeTwoFactor: z.object({
+    publicKeyPem: z.string().startsWith('-----BEGIN PUBLIC KEY-----'),
+    privateKeyPem: z.string().startsWith('-----BEGIN PRIVATE KEY-----'),
+  }),
 });
 export type LocalCredentials = z.infer<typeof localCredentialsSchema>;
 
@@ -37,7 +45,17 @@ export function generateCredentials(): LocalCredentials {
     },
     cashfree: { clientId: `LOCAL_CF_${token(6)}`, clientSecret: `local_secret_${token(16)}` },
     paymentDetailsKey: { key: token(32), keyId: 'local-1' },
+    cashfreeTwoFactor: twoFactorKeyPair(),
   };
+}
+
+function twoFactorKeyPair(): LocalCredentials['cashfreeTwoFactor'] {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return { publicKeyPem: publicKey, privateKeyPem: privateKey };
 }
 
 export function loadOrCreateCredentials(file: string): LocalCredentials {

@@ -1,6 +1,6 @@
 import './polyfills';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -114,12 +114,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     const initialSecrets: Record<LocalSecretName, unknown> = {
       PHONEPE: credentials.phonepe,
-      CASHFREE: credentials.cashfree,
+      CASHFREE: { ...credentials.cashfree, publicKey: credentials.cashfreeTwoFactor.publicKeyPem },
       PAYMENT_DETAILS_KEY: credentials.paymentDetailsKey,
     };
     for (const [name, file] of Object.entries(secretFiles) as [LocalSecretName, string][]) {
       if (!existsSync(file))
         writeFileSync(file, JSON.stringify(initialSecrets[name], null, 2), { mode: 0o600 });
+    }
+    // A Cashfree secret written before the sandbox checked 2FA signatures gains the public key, keeping the rest.
+    const cashfreeSecret = JSON.parse(readFileSync(secretFiles.CASHFREE, 'utf8')) as Record<string, unknown>;
+    if (cashfreeSecret.publicKey === undefined) {
+      const upgraded = { ...cashfreeSecret, publicKey: credentials.cashfreeTwoFactor.publicKeyPem };
+      writeFileSync(secretFiles.CASHFREE, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
     }
     const cipher = builtFrom(
       cachedSecret('PAYMENT_DETAILS_KEY', paymentDetailsKeySchema, {
@@ -202,6 +208,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: options.ports?.cashfree ?? 0,
       clientId: credentials.cashfree.clientId,
       clientSecret: credentials.cashfree.clientSecret,
+      twoFactor: { privateKeyPem: credentials.cashfreeTwoFactor.privateKeyPem },
       webhookUrl: options.cashfreeWebhooks === false ? null : `${httpUrl}/api/webhooks/cashfree/`,
       timeScale: options.timeScale,
       ...(options.cashfreeLifecycle ? { lifecycle: options.cashfreeLifecycle } : {}),
@@ -240,6 +247,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         AWS_ENDPOINT_URL_SFN: sfnUrl,
         AWS_LAMBDA_FUNCTION_NAME: logicalId,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(props.MemorySize ?? spec.memoryMb),
+        // No X-Ray daemon here: the tracer stays unloaded (shared/tracing.ts).
+        POWERTOOLS_TRACE_ENABLED: 'false',
         ...(options.functionEnv ?? {}),
       };
       if (localEnv.PHONEPE_SECRET_ARN) {
@@ -252,6 +261,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         delete localEnv.CASHFREE_SECRET_ARN;
         localEnv.CASHFREE_SECRET_FILE = secretFiles.CASHFREE;
         localEnv.CASHFREE_BASE_URL = cashfree.url;
+        // The sandbox checks 2FA signatures: a function that stopped sending them fails at start instead.
+        localEnv.CASHFREE_SIGNATURE_REQUIRED = 'true';
       }
       if (localEnv.PAYMENT_DETAILS_KEY_SECRET_ARN) {
         delete localEnv.PAYMENT_DETAILS_KEY_SECRET_ARN;
@@ -265,7 +276,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         timeoutSeconds: Number(props.Timeout ?? spec.timeoutSeconds),
         memoryMb: Number(props.MemorySize ?? spec.memoryMb),
         region: REGION,
-        maxContainers: options.maxContainersPerFunction ?? 8,
+        // Reserved concurrency caps the containers: invocations beyond it wait for one (Lambda would throttle).
+        maxContainers: Math.min(
+          options.maxContainersPerFunction ?? 8,
+          Number(props.ReservedConcurrentExecutions ?? Number.POSITIVE_INFINITY),
+        ),
         ...(options.onFunctionLog ? { onLog: options.onFunctionLog } : {}),
       });
       closers.push(() => lambda.close());

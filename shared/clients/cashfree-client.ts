@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Paise } from '../domain/money';
 import { toRupeeNumber } from '../domain/money';
 import type { PayoutDestination } from '../domain/payment-details';
+import { CASHFREE_SIGNATURE_HEADER, cashfreeSignature } from './cashfree-signature';
 import { request, UpstreamNetworkError, UpstreamTimeoutError } from './http';
 
 /**
@@ -15,6 +16,8 @@ export interface CashfreeConfig {
   baseUrl: string;
   clientId: string;
   clientSecret: string;
+  /** Cashfree's 2FA public key (PEM): when set, every request is signed (shared/clients/cashfree-signature.ts). */
+  publicKey?: string;
   timeoutMs: number;
   /**
    * After a 401: re-reads the credentials once and gives a client of the new ones, or null when they did not
@@ -115,6 +118,15 @@ export class CashfreeClient {
       'x-client-id': this.config.clientId,
       'x-client-secret': this.config.clientSecret,
       'x-api-version': CASHFREE_API_VERSION,
+      ...(this.config.publicKey
+        ? {
+            [CASHFREE_SIGNATURE_HEADER]: cashfreeSignature(
+              this.config.clientId,
+              this.config.publicKey,
+              Date.now(),
+            ),
+          }
+        : {}),
     };
   }
 

@@ -1,3 +1,6 @@
+// Loading the tracer instruments fetch: each PhonePe and Cashfree call becomes an X-Ray subsegment.
+import '../tracing';
+
 /** Errors and a fetch wrapper shared by the PhonePe and Cashfree clients. */
 export class UpstreamTimeoutError extends Error {
   public constructor(message: string, options?: { cause?: unknown }) {

@@ -5,13 +5,17 @@ import { DynamoDirectoryRepository } from '../repositories/directory-repository'
 import type { PaymentRepository } from '../repositories/payment-repository';
 import { DynamoPayoutRepository } from '../repositories/payout-repository';
 import { CashfreeClient } from '../clients/cashfree-client';
+import type { CashfreeConfig } from '../clients/cashfree-client';
+import { isRsaPublicKeyPem } from '../clients/cashfree-signature';
 import { PhonePeClient } from '../clients/phonepe-client';
 import { AccountCipher, KEY_ID_PATTERN, MIN_KEY_LENGTH } from '../domain/account-cipher';
 import { DEFAULT_PAYOUT_POLICY } from '../domain/payout-policy';
 import type { PayoutPolicy } from '../domain/payout-policy';
+import { ConfigError } from '../errors';
 import { nonEmpty, positiveInt, readEnv, urlVar } from './env';
 import { builtFrom, cachedSecret, clientFrom, credential } from './secrets';
 import type { CachedSecret } from './secrets';
+import { traced } from '../tracing';
 
 /**
  * Configuration pieces, each read and validated once per cold start by the functions that need it.
@@ -33,7 +37,12 @@ export const phonePeSecretSchema = z.object({
 });
 export type PhonePeSecret = z.infer<typeof phonePeSecretSchema>;
 
-export const cashfreeSecretSchema = z.object({ clientId: credential, clientSecret: credential });
+export const cashfreeSecretSchema = z.object({
+  clientId: credential,
+  clientSecret: credential,
+  /** The 2FA public key Cashfree issued (PEM), for requests from IPs Cashfree has not whitelisted. */
+  publicKey: z.string().refine(isRsaPublicKeyPem, 'must be an RSA public key in PEM').optional(),
+});
 export type CashfreeSecret = z.infer<typeof cashfreeSecretSchema>;
 
 export const phonePeSecret = cachedSecret('PHONEPE', phonePeSecretSchema);
@@ -99,20 +108,42 @@ export function cashfreeClientFactory(
   environment: NodeJS.ProcessEnv = process.env,
 ): () => Promise<CashfreeClient> {
   const env = readEnv(
-    z.object({ CASHFREE_BASE_URL: urlVar, CASHFREE_TIMEOUT_MS: positiveInt.default(10000) }),
+    z.object({
+      CASHFREE_BASE_URL: urlVar,
+      CASHFREE_TIMEOUT_MS: positiveInt.default(10000),
+      CASHFREE_SIGNATURE_REQUIRED: z.enum(['true', 'false']).default('false'),
+    }),
     environment,
   );
   return clientFrom(
     secret,
-    (value, renew) =>
-      new CashfreeClient({
-        baseUrl: env.CASHFREE_BASE_URL.replace(/\/$/, ''),
-        clientId: value.clientId,
-        clientSecret: value.clientSecret,
-        timeoutMs: env.CASHFREE_TIMEOUT_MS,
-        renew,
-      }),
+    (value, renew) => new CashfreeClient({ ...cashfreeClientConfig(value, env), renew }),
   );
+}
+/**
+ * The Cashfree client's settings. Where the signature is required (production), Cashfree refuses unsigned calls
+ * from IPs it has not whitelisted, so a secret without the public key fails the start, naming what is missing.
+ */
+export function cashfreeClientConfig(
+  secret: CashfreeSecret,
+  env: {
+    CASHFREE_BASE_URL: string;
+    CASHFREE_TIMEOUT_MS: number;
+    CASHFREE_SIGNATURE_REQUIRED: 'true' | 'false';
+  },
+): CashfreeConfig {
+  if (env.CASHFREE_SIGNATURE_REQUIRED === 'true' && !secret.publicKey) {
+    throw new ConfigError(
+      'Secret CASHFREE has no publicKey: Cashfree 2FA needs the public key Cashfree issued (docs/deploy.md)',
+    );
+  }
+  return {
+    baseUrl: env.CASHFREE_BASE_URL.replace(/\/$/, ''),
+    clientId: secret.clientId,
+    clientSecret: secret.clientSecret,
+    ...(secret.publicKey ? { publicKey: secret.publicKey } : {}),
+    timeoutMs: env.CASHFREE_TIMEOUT_MS,
+  };
 }
 
 export function paymentConfig() {
@@ -152,7 +183,7 @@ export function startPayoutDependencies(
     ...(payments ? { payments } : {}),
     payouts: new DynamoPayoutRepository(documentClient, tableNames.payouts()),
     directory: new DynamoDirectoryRepository(documentClient, tableNames.directory()),
-    sfn: new SFNClient({}),
+    sfn: traced(new SFNClient({})),
     stateMachineArn: stateMachineArn(),
     now: () => new Date(),
   };

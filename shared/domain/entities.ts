@@ -60,7 +60,8 @@ export interface Payment {
   merchantOrderId: string;
   phonepeOrderId: string | null;
   checkoutUrl: string | null;
-  expiresAt: string | null;
+  /** When the PhonePe order expires (ISO 8601); `expiresAt` is only ever a TTL in epoch seconds. */
+  orderExpiresAt: string | null;
   phonepeTransactionId: string | null;
   paymentMode: string | null;
   /** Why the payment needs an operator's eye (e.g. an amount mismatch); empty when it does not. */

@@ -65,7 +65,7 @@ export async function createRentPayment(
       now: new Date(nowMs).toISOString(),
     }),
     // The order's lifetime as asked of PhonePe; PhonePe's own expireAt replaces it once the order exists.
-    expiresAt: new Date(nowMs + deps.orderExpirySeconds * 1000).toISOString(),
+    orderExpiresAt: new Date(nowMs + deps.orderExpirySeconds * 1000).toISOString(),
   };
   // A claim can change between the read and the claim (a concurrent request): look again, a few times.
   for (let round = 0; round < 3; round += 1) {
@@ -100,7 +100,7 @@ async function answerForHolder(
     );
   const nowMs = deps.now().getTime();
   if (holder.checkoutUrl) {
-    if (!holder.expiresAt || Date.parse(holder.expiresAt) > nowMs) return holder;
+    if (!holder.orderExpiresAt || Date.parse(holder.orderExpiresAt) > nowMs) return holder;
     await giveUp(deps, holder, 'expired', null, 'Payment expired: its checkout expired unpaid');
     return null;
   }
@@ -159,7 +159,7 @@ async function createOrder(deps: CreateRentPaymentDeps, payment: Payment, unit: 
       ...payment,
       phonepeOrderId: order.orderId,
       checkoutUrl: order.redirectUrl,
-      expiresAt: new Date(order.expireAt).toISOString(),
+      orderExpiresAt: new Date(order.expireAt).toISOString(),
       updatedAt: deps.now().toISOString(),
     };
     await deps.payments.save(next, payment.version);

@@ -25,7 +25,7 @@ export function pendingPayment(p: {
     merchantOrderId: merchantOrderIdFor(p.id),
     phonepeOrderId: null,
     checkoutUrl: null,
-    expiresAt: null,
+    orderExpiresAt: null,
     phonepeTransactionId: null,
     paymentMode: null,
     flags: [],

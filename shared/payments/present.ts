@@ -13,7 +13,7 @@ export function presentPayment(p: Payment) {
     status: p.status,
     merchant_order_id: p.merchantOrderId,
     checkout_url: p.checkoutUrl,
-    expires_at: p.expiresAt,
+    expires_at: p.orderExpiresAt,
     created_at: p.createdAt,
     completed_at: p.completedAt,
     flags: p.flags,

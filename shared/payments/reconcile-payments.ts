@@ -221,8 +221,8 @@ async function checkPendingPayment(
   else if (outcome === 'amount_mismatch') report.amountMismatches += 1;
   else if (outcome === 'still_pending' || outcome === 'not_found_at_phonepe') {
     const now = deps.now();
-    const expiresAt = payment.expiresAt
-      ? Date.parse(payment.expiresAt)
+    const expiresAt = payment.orderExpiresAt
+      ? Date.parse(payment.orderExpiresAt)
       : Date.parse(payment.createdAt) + LONGEST_ORDER_LIFETIME_MS;
     if (now.getTime() <= expiresAt + policy.expiryGraceSeconds * 1000) {
       report.stillPending += 1;

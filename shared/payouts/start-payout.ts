@@ -3,6 +3,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { OwnerPayout, Payment } from '../domain/entities';
 import { executionNameFor, newId } from '../domain/ids';
 import { LogMessages, logger } from '../logger';
+import { recordPayoutInitiated } from '../metrics';
 import type { DirectoryRepository } from '../repositories/directory-repository';
 import type { PaymentRepository } from '../repositories/payment-repository';
 import type { PayoutRepository } from '../repositories/payout-repository';
@@ -117,6 +118,7 @@ export async function initiateOwnerPayout(
   }
   const payout = result.payout;
   if (result.created) {
+    recordPayoutInitiated(payment.completedAt, payout);
     logger.info(LogMessages.payoutInitiated, {
       payment_id: payout.paymentId,
       payout_id: payout.id,

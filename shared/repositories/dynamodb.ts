@@ -4,12 +4,13 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { traced } from '../tracing';
 
 /**
  * The one DynamoDB document client. The endpoint comes from the SDK's own configuration
  * (AWS_ENDPOINT_URL_DYNAMODB locally), so the code is the same on AWS and on the local stack.
  */
-export const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+export const documentClient = DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), {
   marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
 });
 

@@ -69,8 +69,11 @@ function toItem(payment: Payment): Record<string, unknown> {
 
 function fromItem(item: Record<string, unknown> | undefined): Payment | null {
   if (!item) return null;
-  const { pk: _pk, sk: _sk, entity: _e, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
-  return rest as unknown as Payment;
+  const { pk: _pk, sk: _sk, entity: _e, gsi1pk: _g1, gsi1sk: _g2, expiresAt: legacy, ...rest } = item;
+  // Items written before the order expiry was named orderExpiresAt hold it as an ISO string in expiresAt,
+  // the table's TTL attribute (TTL ignores strings). Read either; the next save writes orderExpiresAt only.
+  const orderExpiresAt = rest.orderExpiresAt ?? (typeof legacy === 'string' ? legacy : null);
+  return { ...rest, orderExpiresAt } as unknown as Payment;
 }
 
 export class DynamoPaymentRepository implements PaymentRepository {

@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { OwnerPayout } from '../domain/entities';
 import { ConditionalWriteError } from '../errors';
+import { recordPayoutWrite } from '../metrics';
 import type { DocumentClient } from './dynamodb';
 import { cancellationCodes, isConditionalCheckFailure } from './dynamodb';
 import { keys } from './keys';
@@ -25,8 +26,12 @@ export interface PayoutRepository {
    * Writes `next` only if the stored payout still has `expected.version` and `expected.status`
    * (invariant 3); otherwise ConditionalWriteError and nothing changes.
    */
-  save(next: OwnerPayout, expected: Pick<OwnerPayout, 'version' | 'status'>): Promise<OwnerPayout>;
+  save(next: OwnerPayout, expected: ExpectedPayout): Promise<OwnerPayout>;
 }
+
+/** What a save is conditional on; callers pass the payout they read, whose flags the metrics compare. */
+export type ExpectedPayout = Pick<OwnerPayout, 'version' | 'status'> &
+  Partial<Pick<OwnerPayout, 'needsAttention'>>;
 
 function toItem(payout: OwnerPayout): Record<string, unknown> {
   return { ...payout, ...keys.payout(payout.id), ...keys.payoutIndexes(payout), entity: 'payout' };
@@ -137,10 +142,7 @@ export class DynamoPayoutRepository implements PayoutRepository {
     }
   }
 
-  public async save(
-    next: OwnerPayout,
-    expected: Pick<OwnerPayout, 'version' | 'status'>,
-  ): Promise<OwnerPayout> {
+  public async save(next: OwnerPayout, expected: ExpectedPayout): Promise<OwnerPayout> {
     const stored = { ...next, version: expected.version + 1 };
     try {
       await this.client.send(
@@ -152,7 +154,6 @@ export class DynamoPayoutRepository implements PayoutRepository {
           ExpressionAttributeValues: { ':version': expected.version, ':status': expected.status },
         }),
       );
-      return stored;
     } catch (error) {
       if (isConditionalCheckFailure(error)) {
         throw new ConditionalWriteError(
@@ -162,5 +163,8 @@ export class DynamoPayoutRepository implements PayoutRepository {
       }
       throw error;
     }
+    // After the conditional write: a transition counts once, whoever made it.
+    recordPayoutWrite(expected, stored);
+    return stored;
   }
 }

@@ -319,3 +319,42 @@ describe('one definition', () => {
     expect(Object.keys(running.States)).toContain('SubmitTransfer');
   });
 });
+
+describe('operations wiring on the local stack', () => {
+  it('runs the Cashfree sandbox with Payouts 2FA: valid credentials without a signature are refused', async () => {
+    const res = await fetch(`${stack.urls.cashfree}/transfers?transfer_id=PAYOUT_UNSIGNED_1`, {
+      headers: {
+        'x-client-id': stack.credentials.cashfree.clientId,
+        'x-client-secret': stack.credentials.cashfree.clientSecret,
+        'x-api-version': '2024-01-01',
+      },
+    });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ type: 'authentication_error', code: 'ip_not_whitelisted' });
+  });
+
+  it('publishes business metrics where the events happen, as EMF lines in the function logs', async () => {
+    // The payout the first test paid: its status changes and latencies, from whichever function wrote them.
+    const completed = await logged(stack, { Status: 'completed', PayoutStatusChanges: 1 });
+    expect(completed._aws).toMatchObject({
+      CloudWatchMetrics: [
+        { Namespace: 'RentPayout', Dimensions: [['Status']], Metrics: [{ Name: 'PayoutStatusChanges' }] },
+      ],
+    });
+    for (const milestone of ['PayoutInitiated', 'TransferRequested', 'Completed']) {
+      const line = await logged(stack, { Milestone: milestone });
+      expect(line.PayoutLatency).toEqual(expect.any(Number));
+      expect(line.PayoutLatency as number).toBeGreaterThanOrEqual(0);
+    }
+    // Webhook outcomes: PhonePe's accepted callback, the forged ones of the bad-input tests, Cashfree's.
+    await logged(stack, { Provider: 'phonepe', Outcome: 'accepted', WebhookRequests: 1 });
+    await logged(stack, { Provider: 'phonepe', Outcome: 'rejected', WebhookRequests: 1 });
+    await logged(stack, { Provider: 'cashfree', Outcome: 'accepted', WebhookRequests: 1 });
+    const latency = await eventually(async () =>
+      stack.logs.find((l) => l.entry.Provider === 'phonepe' && typeof l.entry.WebhookLatency === 'number'),
+    );
+    expect(latency.entry._aws).toMatchObject({ CloudWatchMetrics: [{ Dimensions: [['Provider']] }] });
+    // The reconciler publishes what it acted on at every run, 0 included.
+    expect((await logged(stack, { Reconciler: 'payments' })).ReconcilerActions).toEqual(expect.any(Number));
+  });
+});

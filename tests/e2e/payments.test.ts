@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { DEMO, demoTokens } from '../../infra/local/demo';
 import { PhonePeClient } from '../../shared/clients/phonepe-client';
@@ -13,6 +14,7 @@ import { expectedAuthorization } from '../../shared/payments/phonepe-webhook';
 import { DynamoReconcilerPositions } from '../../shared/repositories/index-page';
 import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
 import { DynamoPhonePeEventRepository } from '../../shared/repositories/phonepe-event-repository';
+import { keys } from '../../shared/repositories/keys';
 import { DynamoPayoutRepository } from '../../shared/repositories/payout-repository';
 import { newId } from '../../shared/domain/ids';
 import { eventually, logged, startTestStack } from '../support/local-stack';
@@ -286,7 +288,7 @@ describe('reconciliation', () => {
       amount: stored.amountPaise,
       merchantOrderId,
     });
-    const later = new Date(Date.parse(stored.expiresAt!) + 3_600_000);
+    const later = new Date(Date.parse(stored.orderExpiresAt!) + 3_600_000);
     const report = await reconcilePayments(
       { ...reconcilerRepositories(), phonepe: { getOrderStatus: pendingForever }, now: () => later },
       // Only the pending pass: no webhook event is older than this.
@@ -376,7 +378,7 @@ async function claimedWithoutCheckout(opts: { period: string; createdAt: Date; u
       amountPaise: DEMO.rentPaise,
       now: opts.createdAt.toISOString(),
     }),
-    expiresAt: new Date(opts.createdAt.getTime() + 1_200_000).toISOString(),
+    orderExpiresAt: new Date(opts.createdAt.getTime() + 1_200_000).toISOString(),
   };
   expect((await paymentsRepo().create(payment)).created).toBe(true);
   return payment;
@@ -780,5 +782,31 @@ describe('amount mismatches', () => {
       expect(
         (await resolve(f.id, { flag: 'amount_mismatch', resolution: 'refunded', note: 'test' })).status,
       ).toBe(200);
+  });
+});
+
+describe('a payment stored with its order expiry under the old name', () => {
+  it('reads the ISO string in expiresAt as orderExpiresAt, and its next save writes the new name only', async () => {
+    const payments = new DynamoPaymentRepository(stack.documentClient, stack.tables.payments);
+    const Key = keys.payment((await newPayment()).id);
+    const item = async () =>
+      (await stack.documentClient.send(new GetCommand({ TableName: stack.tables.payments, Key }))).Item!;
+    const current = await item();
+    const id = String(current.id);
+    const before = (await paymentView(id)).body.expires_at;
+    expect(current.orderExpiresAt).toEqual(expect.any(String));
+    // The item as it was written before the rename.
+    const { orderExpiresAt, ...older } = current;
+    await stack.documentClient.send(
+      new PutCommand({ TableName: stack.tables.payments, Item: { ...older, expiresAt: orderExpiresAt } }),
+    );
+    const read = (await payments.get(id))!;
+    expect(read.orderExpiresAt).toBe(orderExpiresAt);
+    expect(read).not.toHaveProperty('expiresAt');
+    expect((await paymentView(id)).body.expires_at).toBe(before);
+    await payments.save({ ...read, updatedAt: new Date().toISOString() }, read.version);
+    const saved = await item();
+    expect(saved.orderExpiresAt).toBe(orderExpiresAt);
+    expect(saved).not.toHaveProperty('expiresAt');
   });
 });

@@ -1,9 +1,12 @@
+import { constants, generateKeyPairSync, publicEncrypt } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Env, StandardCheckoutClient, StandardCheckoutPayRequest } from '@phonepe-pg/pg-sdk-node';
 import { Cashfree } from 'cashfree-payout';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCashfreeSandbox } from '../../infra/local/sandboxes/cashfree';
+import { CashfreeAuthError, CashfreeClient } from '../../shared/clients/cashfree-client';
+import { paise } from '../../shared/domain/money';
 import { startPhonePeSandbox } from '../../infra/local/sandboxes/phonepe';
 
 /**
@@ -312,5 +315,127 @@ describe('Cashfree sandbox, driven by cashfree-payout', () => {
     await expect(
       Cashfree.PayoutFetchTransfer('2024-01-01', undefined, undefined, 'NOPE'),
     ).rejects.toMatchObject({ response: { status: 404, data: { code: 'transfer_id_not_found' } } });
+  });
+});
+
+describe('Cashfree sandbox with Payouts 2FA, driven by cashfree-payout and by the system client', () => {
+  const creds = { clientId: 'LOCAL_TEST_CF_2FA', clientSecret: 'local_test_cf_2fa_secret' };
+  const keys = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  let sandbox: Awaited<ReturnType<typeof startCashfreeSandbox>>;
+  const transfer = (id: string) => ({
+    transfer_id: id,
+    transfer_amount: 10,
+    beneficiary_details: {
+      beneficiary_name: 'Asha Verma',
+      beneficiary_instrument_details: { bank_account_number: '123456789012', bank_ifsc: 'SBIN0001234' },
+    },
+  });
+  /** Cashfree's documented recipe, written out here on its own: RSA-OAEP of "<clientId>.<unix seconds>". */
+  const signatureAt = (unixSeconds: number, clientId = creds.clientId) =>
+    publicEncrypt(
+      { key: keys.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
+      Buffer.from(`${clientId}.${unixSeconds}`),
+    ).toString('base64');
+  const signed = (signature: string) => ({ headers: { 'X-Cf-Signature': signature } });
+  const now = () => Math.floor(Date.now() / 1000);
+
+  beforeAll(async () => {
+    sandbox = await startCashfreeSandbox({
+      port: 0,
+      ...creds,
+      twoFactor: { privateKeyPem: keys.privateKey },
+      webhookUrl: null,
+      timeScale: 0.01,
+    });
+    Cashfree.XClientId = creds.clientId;
+    Cashfree.XClientSecret = creds.clientSecret;
+    Cashfree.XEnvironment = Cashfree.Environment.SANDBOX;
+    Cashfree.XEnableErrorAnalytics = false;
+    Cashfree.basePath = sandbox.url;
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+
+  it('accepts the SDK calls that carry a fresh signature, on transfers and status reads', async () => {
+    const id = `SDK_2FA_${Date.now()}`;
+    const created = await Cashfree.PayoutInitiateTransfer(
+      '2024-01-01',
+      undefined,
+      transfer(id),
+      signed(signatureAt(now())),
+    );
+    expect(created.status).toBe(200);
+    const fetched = await Cashfree.PayoutFetchTransfer(
+      '2024-01-01',
+      undefined,
+      undefined,
+      id,
+      signed(signatureAt(now() - 540)),
+    );
+    expect(fetched.data.transfer_id).toBe(id);
+  });
+
+  it('refuses a missing, wrong or stale signature with 403, and records nothing', async () => {
+    const id = `SDK_2FA_REFUSED_${Date.now()}`;
+    const refused = (code: string) => ({
+      response: { status: 403, data: { type: 'authentication_error', code } },
+    });
+    await expect(
+      Cashfree.PayoutInitiateTransfer('2024-01-01', undefined, transfer(id)),
+    ).rejects.toMatchObject(refused('ip_not_whitelisted'));
+    await expect(
+      Cashfree.PayoutInitiateTransfer(
+        '2024-01-01',
+        undefined,
+        transfer(id),
+        signed(signatureAt(now(), 'CF_X')),
+      ),
+    ).rejects.toMatchObject(refused('signature_mismatch'));
+    await expect(
+      Cashfree.PayoutInitiateTransfer('2024-01-01', undefined, transfer(id), signed('bm90IGEgc2lnbmF0dXJl')),
+    ).rejects.toMatchObject(refused('signature_mismatch'));
+    await expect(
+      Cashfree.PayoutInitiateTransfer(
+        '2024-01-01',
+        undefined,
+        transfer(id),
+        signed(signatureAt(now() - 660)),
+      ),
+    ).rejects.toMatchObject(refused('signature_expired'));
+    await expect(
+      Cashfree.PayoutFetchTransfer('2024-01-01', undefined, undefined, id, signed(signatureAt(now() - 660))),
+    ).rejects.toMatchObject(refused('signature_expired'));
+    const all = (await (
+      await fetch(`${sandbox.url.replace(/\/payout$/, '')}/_sandbox/transfers`)
+    ).json()) as {
+      transfers: { transfer_id: string }[];
+    };
+    expect(all.transfers.map((t) => t.transfer_id)).not.toContain(id);
+  });
+
+  it('the system client signs every call with the public key, and without it is refused', async () => {
+    const id = `PAYOUT_2FA_${Date.now()}`;
+    const client = new CashfreeClient({
+      baseUrl: sandbox.url,
+      ...creds,
+      publicKey: keys.publicKey,
+      timeoutMs: 5000,
+    });
+    const created = await client.createTransfer({
+      transferId: id,
+      amountPaise: paise(150_000),
+      destination: { type: 'upi', vpa: 'asha@okaxis' },
+      beneficiaryName: 'Asha Verma',
+      remarks: 'Rent payout test',
+    });
+    expect(created).toMatchObject({ transfer_id: id, status: 'RECEIVED' });
+    expect(await client.getTransfer(id)).toMatchObject({ transfer_id: id });
+    const unsigned = new CashfreeClient({ baseUrl: sandbox.url, ...creds, timeoutMs: 5000 });
+    await expect(unsigned.getTransfer(id)).rejects.toBeInstanceOf(CashfreeAuthError);
   });
 });

@@ -13,6 +13,7 @@ import {
   SandboxRequestError,
 } from '../http-util';
 import { FaultBook, serveFaultControl } from '../faults';
+import { checkTwoFactorSignature, SIGNATURE_HEADER } from './two-factor';
 
 /**
  * The local Cashfree Payouts v2 sandbox (x-api-version 2024-01-01): Standard Transfer V2, Get Transfer Status
@@ -24,6 +25,12 @@ export interface CashfreeSandboxOptions {
   host?: string;
   clientId: string;
   clientSecret: string;
+  /**
+   * Payouts 2FA: the private key of the pair whose public key the merchant holds. When set, every Payouts
+   * call must carry a valid X-Cf-Signature (./two-factor.ts), as Cashfree's production requires of callers
+   * without a whitelisted IP.
+   */
+  twoFactor?: { privateKeyPem: string };
   webhookUrl: string | null;
   timeScale?: number;
   lifecycle?: { receivedToPendingMs: number; pendingToFinalMs: number };
@@ -394,6 +401,19 @@ export async function startCashfreeSandbox(
       // The v2 OpenAPI files authentication_error under 500, the Payouts error guide under 401: 401 here.
       cfError(res, 401, 'authentication_error', 'authentication_failed', 'authentication Failed');
       return false;
+    }
+    if (o.twoFactor) {
+      const check = checkTwoFactorSignature(req.headers[SIGNATURE_HEADER], {
+        clientId: o.clientId,
+        privateKeyPem: o.twoFactor.privateKeyPem,
+        nowMs: Date.now(),
+        callerIp: req.socket.remoteAddress ?? 'unknown',
+      });
+      if (!check.ok) {
+        log('2fa refused', { code: check.code });
+        cfError(res, 403, 'authentication_error', check.code, check.message);
+        return false;
+      }
     }
     if (req.headers['x-api-version'] !== '2024-01-01') {
       cfError(
