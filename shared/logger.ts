@@ -13,6 +13,8 @@ export const LogMessages = {
   validationFailed: 'Payout validation failed',
   payoutCompleted: 'Owner payout completed',
   payoutReversed: 'Owner payout reversed',
+  duplicatePayout: 'Duplicate owner payout: two transfers succeeded',
+  payoutReconcilerRun: 'Payout reconciler run',
   paymentCompleted: 'Payment completed',
   paymentAmountMismatch: 'Payment amount mismatch',
 } as const;
