@@ -196,6 +196,14 @@ describe('unknown outcomes never double-pay', () => {
     // Its webhook is dropped too, so that only a status check can complete the payout: the three failing
     // checks then come first.
     ['status checks failing', '234567890106', { statusErrors: 3, dropWebhooks: 1 }],
+    // A 4xx on the status read says nothing about the transfer: the attempt stays unknown and is asked again,
+    // never failed (the transfer it asked about was accepted).
+    [
+      'accepted, then a 502, and the status reads asking about it refused with a 400',
+      '234567890107',
+      { createErrorsAfterAccept: 1, statusClientErrors: 2 },
+    ],
+    ['status checks refused with a 400', '234567890108', { statusClientErrors: 3, dropWebhooks: 1 }],
   ])(
     '%s ends with exactly one transfer at Cashfree',
     async (_name, account, faults) => {
@@ -451,6 +459,28 @@ describe('check_status', () => {
     const again = await stack.api(`/api/owner-payouts/${payout.id}/check_status/`, { token: owner });
     expect(again.status).toBe(429);
     await sandbox.faults({ beneficiary: '000000000008', dropWebhooks: 0 });
+  });
+});
+
+describe('check_status when Cashfree refuses the status read', () => {
+  it('answers 503 and changes nothing', async () => {
+    const account = '000000000007'; // PENDING for an hour (scaled): the payout stays processing meanwhile
+    const { paymentId, ownerId } = await completedPaymentFor(stack, bank(account));
+    const payout = await payoutReaching(stack, paymentId, ['processing']);
+    await eventually(async () => ((await sandbox.transfersOf(payout.id)).length === 1 ? true : null));
+    const owner = await stack.issuer.issue({ role: 'owner', sub: 'o', ownerId });
+    await sandbox.faults({ beneficiary: account, statusClientErrors: 1000 });
+    try {
+      const refused = await stack.api(`/api/owner-payouts/${payout.id}/check_status/`, { token: owner });
+      expect(refused.status).toBe(503);
+      expect(String(refused.body.detail)).toContain('Cashfree did not answer');
+      const after = (await payoutsRepo(stack).get(payout.id))!;
+      expect(after.status).toBe('processing');
+      expect(after.errorMessage).toBe('');
+      expect(after.attempts.map((a) => a.cashfreeStatus)).not.toContain('FAILED');
+    } finally {
+      await sandbox.faults({ beneficiary: account, statusClientErrors: 0 });
+    }
   });
 });
 
