@@ -11,6 +11,8 @@ export type Needs =
   | 'cashfree'
   | 'paymentConfig'
   | 'stateMachine'
+  | 'stateMachineRead'
+  | 'stateMachineRedrive'
   | 'payoutPolicy'
   | 'paymentDetailsKey';
 
@@ -127,7 +129,15 @@ export const FUNCTIONS = {
     description: 'POST /api/owner-payouts/{id}/manual_retry/ (admins)',
     timeoutSeconds: 15,
     memoryMb: 512,
-    needs: ['paymentDetailsKey', 'directory', 'payouts', 'stateMachine'],
+    needs: [
+      'paymentDetailsKey',
+      'directory',
+      'payouts',
+      'stateMachine',
+      'stateMachineRead',
+      'cashfree',
+      'payoutPolicy',
+    ],
   },
   confirmPayments: {
     service: 'confirm-payments',
@@ -144,6 +154,14 @@ export const FUNCTIONS = {
     timeoutSeconds: 120,
     memoryMb: 512,
     needs: ['payouts', 'directory', 'stateMachine', 'paymentDetailsKey', 'payments', 'phonepe'],
+  },
+  reconcilePayouts: {
+    service: 'reconcile-payouts',
+    entry: 'functions/scheduled/reconcile-payouts.ts',
+    description: 'Every minute: resume stopped payout runs, resolve transfers in flight, watch for reversals',
+    timeoutSeconds: 120,
+    memoryMb: 512,
+    needs: ['payouts', 'cashfree', 'payoutPolicy', 'stateMachine', 'stateMachineRead', 'stateMachineRedrive'],
   },
   startPayouts: {
     service: 'start-payouts',

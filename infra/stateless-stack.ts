@@ -46,6 +46,16 @@ export const PHONEPE_EVENT_RECORDED_FILTER = {
   dynamodb: { NewImage: { entity: { S: ['phonepe_event'] } } },
 };
 
+/** The functions that apply Cashfree transfer statuses, so log reversals and duplicate payments. */
+const TRANSFER_STATUS_APPLIERS = [
+  'submitTransfer',
+  'checkTransfer',
+  'cashfreeWebhook',
+  'checkPayoutStatus',
+  'manualRetry',
+  'reconcilePayouts',
+] as const satisfies readonly FunctionKey[];
+
 /** The code: functions, HTTP API, payout state machine, stream consumers, alarms. Redeployable at will. */
 export class StatelessStack extends Stack {
   public readonly functions: Record<FunctionKey, nodejs.NodejsFunction>;
@@ -150,6 +160,12 @@ export class StatelessStack extends Stack {
             fn.addEnvironment('PAYOUT_STATE_MACHINE_ARN', this.workflow.stateMachine.stateMachineArn);
             this.workflow.stateMachine.grantStartExecution(fn);
             break;
+          case 'stateMachineRead':
+            this.workflow.stateMachine.grantRead(fn);
+            break;
+          case 'stateMachineRedrive':
+            this.workflow.stateMachine.grantRedriveExecution(fn);
+            break;
         }
       }
     }
@@ -175,6 +191,13 @@ export class StatelessStack extends Stack {
       description: 'Confirm pending rent payments with the PhonePe order-status API',
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [new targets.LambdaFunction(fns.reconcilePayments, { retryAttempts: 0 })],
+    });
+
+    // Payouts whose run stopped, whose transfers are in flight, or that can still be reversed: the watch index.
+    new events.Rule(this, 'ReconcilePayoutsSchedule', {
+      description: 'Resume stopped payout runs and check transfers with the Cashfree status API',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(fns.reconcilePayouts, { retryAttempts: 0 })],
     });
 
     const authorizer = new HttpJwtAuthorizer('CognitoJwt', stateful.userPool.userPoolProviderUrl, {
@@ -240,7 +263,7 @@ export class StatelessStack extends Stack {
     const reversals = new cloudwatch.MathExpression({
       expression: 'SUM(METRICS())',
       usingMetrics: Object.fromEntries(
-        (['checkTransfer', 'cashfreeWebhook'] as const).map((key, i) => [
+        TRANSFER_STATUS_APPLIERS.map((key, i) => [
           `r${i}`,
           new logs.MetricFilter(this, `${key}Reversals`, {
             logGroup: logGroups.get(key) as logs.LogGroup,
@@ -269,6 +292,58 @@ export class StatelessStack extends Stack {
       'PayoutsFailed',
       failedPayouts.metric({ statistic: 'Sum', period: Duration.minutes(5) }),
       'A payout was failed by Cashfree.',
+    );
+
+    // Payout reconciler and duplicate payments (docs/operations.md, Alarms).
+    alarm(
+      'PayoutExecutionsTimedOut',
+      this.workflow.stateMachine.metricTimedOut({ period: Duration.minutes(5) }),
+      'A payout execution timed out: the payout reconciler starts a new run; check why it ran so long.',
+    );
+    alarm(
+      'PayoutExecutionsAborted',
+      this.workflow.stateMachine.metricAborted({ period: Duration.minutes(5) }),
+      'A payout execution was stopped: the payout reconciler redrives it; check who stopped it and why.',
+    );
+    const reconcilerActed = new logs.MetricFilter(this, 'PayoutReconcilerActedFilter', {
+      logGroup: logGroups.get('reconcilePayouts') as logs.LogGroup,
+      filterPattern: logs.FilterPattern.all(
+        logs.FilterPattern.stringValue('$.message', '=', 'Payout reconciler run'),
+        logs.FilterPattern.numberValue('$.acted', '>', 0),
+      ),
+      metricNamespace: 'RentPayout',
+      metricName: 'PayoutReconcilerActed',
+      metricValue: '$.acted',
+    });
+    alarm(
+      'PayoutReconcilerActed',
+      reconcilerActed.metric({ statistic: 'Sum', period: Duration.minutes(5) }),
+      'The payout reconciler resumed a run or applied a status nobody else had: a webhook, start or run was lost.',
+    );
+    const duplicates = new cloudwatch.MathExpression({
+      expression: 'SUM(METRICS())',
+      usingMetrics: Object.fromEntries(
+        TRANSFER_STATUS_APPLIERS.map((key, i) => [
+          `d${i}`,
+          new logs.MetricFilter(this, `${key}DuplicatePayouts`, {
+            logGroup: logGroups.get(key) as logs.LogGroup,
+            filterPattern: logs.FilterPattern.stringValue(
+              '$.message',
+              '=',
+              'Duplicate owner payout: two transfers succeeded',
+            ),
+            metricNamespace: 'RentPayout',
+            metricName: `DuplicatePayout-${key}`,
+            metricValue: '1',
+          }).metric({ statistic: 'Sum', period: Duration.minutes(5) }),
+        ]),
+      ),
+      period: Duration.minutes(5),
+    });
+    alarm(
+      'DuplicatePayout',
+      duplicates,
+      'Two transfers of one payout succeeded: the owner was paid twice; operators must recover one.',
     );
 
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.apiEndpoint });

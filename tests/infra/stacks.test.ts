@@ -37,9 +37,20 @@ describe('stateful stack', () => {
 
   it('indexes payouts by owner, status, owner+status and month, and owners by name', () => {
     stateful.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: ['byOwner', 'byStatus', 'byOwnerStatus', 'byMonth'].map((name) =>
-        Match.objectLike({ IndexName: name }),
-      ),
+      GlobalSecondaryIndexes: [
+        ...['byOwner', 'byStatus', 'byOwnerStatus', 'byMonth'].map((name) =>
+          Match.objectLike({ IndexName: name }),
+        ),
+        // The payout reconciler's due list: sparse, keys only.
+        Match.objectLike({
+          IndexName: 'byWatch',
+          KeySchema: [
+            { AttributeName: 'gsi5pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi5sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        }),
+      ],
     });
     stateful.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: [
@@ -120,11 +131,47 @@ describe('stateless stack', () => {
     expect(byKey.get('GET /api/owner-payouts/{id}')?.AuthorizationType).toBe('JWT');
   });
 
-  it('alarms on failed executions, dead letters, failed and reversed payouts', () => {
-    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+  it('alarms on failed, timed-out and aborted executions, dead letters, failed, reversed and duplicate payouts', () => {
+    stateless.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     stateless.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.message = "Owner payout reversed" }',
     });
+    const metricsOf = (id: string) =>
+      Object.entries(stateless.findResources('AWS::CloudWatch::Alarm')).find(([logicalId]) =>
+        logicalId.startsWith(id),
+      )?.[1].Properties as { MetricName?: string; Metrics?: unknown[] } | undefined;
+    expect(metricsOf('PayoutExecutionsTimedOut')?.MetricName).toBe('ExecutionsTimedOut');
+    expect(metricsOf('PayoutExecutionsAborted')?.MetricName).toBe('ExecutionsAborted');
+    // Every function that applies a Cashfree status feeds the reversal and duplicate alarms.
+    for (const id of ['PayoutReversed', 'DuplicatePayout'])
+      expect(metricsOf(id)?.Metrics?.length, id).toBe(1 + 6);
+    stateless.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.message = "Duplicate owner payout: two transfers succeeded" }',
+    });
+    stateless.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ ($.message = "Payout reconciler run") && ($.acted > 0) }',
+      MetricTransformations: [Match.objectLike({ MetricValue: '$.acted' })],
+    });
+  });
+
+  it('runs both reconcilers every minute; the payout one may describe and redrive executions', () => {
+    const rules = Object.values(stateless.findResources('AWS::Events::Rule'));
+    expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(1 minute)', 'rate(1 minute)']);
+    const policies = Object.entries(stateless.findResources('AWS::IAM::Policy'));
+    const actionsOf = (prefix: string) =>
+      policies
+        .filter(([id]) => id.startsWith(prefix))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+        .flatMap((st) => st.Action);
+    expect(actionsOf('reconcilePayouts')).toEqual(
+      expect.arrayContaining([
+        'states:StartExecution',
+        'states:DescribeExecution',
+        'states:RedriveExecution',
+      ]),
+    );
+    expect(actionsOf('manualRetry')).toEqual(expect.arrayContaining(['states:DescribeExecution']));
+    expect(actionsOf('manualRetry')).not.toContain('states:RedriveExecution');
   });
 });
 

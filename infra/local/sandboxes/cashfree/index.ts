@@ -97,6 +97,10 @@ export const TEST_BENEFICIARIES: Record<
     ],
     laterSteps: ({ p }) => [pending(p), success(3_600_000)],
   },
+  '000000000011': {
+    outcome: 'PENDING until its status is set (POST /_sandbox/transfers/{transfer_id}/status)',
+    steps: ({ p }) => [pending(p)],
+  },
   '000000000007': {
     outcome: 'PENDING SCHEDULED_FOR_NEXT_WORKINGDAY for 1 h, then SUCCESS',
     steps: ({ p }) => [
