@@ -212,13 +212,17 @@ async function resumeRun(
   }
   // A timed-out execution has spent its 30 days; a redrive would carry on under the same execution, so a new
   // run (with a timeout of its own) takes over instead.
-  if (run.redrivable && run.status !== 'TIMED_OUT' && (await redriveRun(deps, run.executionArn))) {
-    report.runsRedriven += 1;
-    logger.warn('Payout run redriven by the reconciler', {
-      ...fields,
-      execution_status: run.status,
-      error: run.error,
-    });
+  if (run.redrivable && run.status !== 'TIMED_OUT') {
+    if (await redriveRun(deps, run.executionArn)) {
+      report.runsRedriven += 1;
+      logger.warn('Payout run redriven by the reconciler', {
+        ...fields,
+        execution_status: run.status,
+        error: run.error,
+      });
+    }
+    // Refused: the execution moved on since it was described (an operator or another look resumed it); the
+    // next look decides again rather than start a second run beside it.
     return payout;
   }
   let next: OwnerPayout;
