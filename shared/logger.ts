@@ -14,7 +14,6 @@ export const LogMessages = {
   payoutCompleted: 'Owner payout completed',
   payoutReversed: 'Owner payout reversed',
   duplicatePayout: 'Duplicate owner payout: two transfers succeeded',
-  payoutReconcilerRun: 'Payout reconciler run',
   paymentCompleted: 'Payment completed',
   paymentAmountMismatch: 'Payment amount mismatch',
 } as const;

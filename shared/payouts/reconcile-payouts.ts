@@ -6,7 +6,7 @@ import { isTerminal } from '../domain/payout-status';
 import { attemptsToAsk, dueBefore, markFor, nextLookAt } from '../domain/payout-watch';
 import type { WatchPolicy } from '../domain/payout-watch';
 import { ConditionalWriteError } from '../errors';
-import { LogMessages, logger } from '../logger';
+import { logger } from '../logger';
 import type { ApplyDeps } from './apply-transfer-status';
 import { applyTransfer, logFields } from './apply-transfer-status';
 import { askCashfree } from './ask-cashfree';
@@ -25,6 +25,9 @@ export interface ReconcilePayoutsLimits {
   /** Payouts looked at in parallel. */
   concurrency: number;
 }
+
+/** The summary line of every run; the PayoutReconcilerActed alarm filters on it (infra/stateless-stack.ts). */
+export const RUN_SUMMARY = 'Payout reconciler run';
 
 export const DEFAULT_RECONCILE_PAYOUTS_LIMITS: ReconcilePayoutsLimits = { perShard: 250, concurrency: 8 };
 
@@ -125,8 +128,8 @@ export async function reconcilePayouts(
     deferred: report.deferred,
     ...(stopped ? { stopped } : {}),
   };
-  if (acted > 0 || report.failed > 0 || stopped) logger.warn(LogMessages.payoutReconcilerRun, summary);
-  else logger.info(LogMessages.payoutReconcilerRun, summary);
+  if (acted > 0 || report.failed > 0 || stopped) logger.warn(RUN_SUMMARY, summary);
+  else logger.info(RUN_SUMMARY, summary);
   return report;
 }
 
