@@ -18,6 +18,8 @@ export type Needs =
   | 'cashfree'
   | 'paymentConfig'
   | 'stateMachine'
+  | 'stateMachineRead'
+  | 'stateMachineRedrive'
   | 'payoutPolicy'
   /** Only where an account number is sealed or opened: the payment-details PUT and the payout's destination. */
   | 'paymentDetailsKey';
@@ -149,7 +151,7 @@ export const FUNCTIONS = {
     description: 'POST /api/owner-payouts/{id}/manual_retry/ (admins)',
     timeoutSeconds: 15,
     memoryMb: 512,
-    needs: ['directory', 'payouts', 'stateMachine'],
+    needs: ['directory', 'payouts', 'stateMachine', 'stateMachineRead', 'cashfree', 'payoutPolicy'],
   },
   confirmPayments: {
     service: 'confirm-payments',
@@ -167,6 +169,16 @@ export const FUNCTIONS = {
     memoryMb: 512,
     needs: ['payouts', 'directory', 'stateMachine', 'payments', 'phonepe'],
     // Two runs at once would ask PhonePe twice about the same payments; one at a time.
+    reservedConcurrency: 1,
+  },
+  reconcilePayouts: {
+    service: 'reconcile-payouts',
+    entry: 'functions/scheduled/reconcile-payouts.ts',
+    description: 'Every minute: resume stopped payout runs, resolve transfers in flight, watch for reversals',
+    timeoutSeconds: 120,
+    memoryMb: 512,
+    needs: ['payouts', 'cashfree', 'payoutPolicy', 'stateMachine', 'stateMachineRead', 'stateMachineRedrive'],
+    // Two runs at once would resume the same payout twice; one at a time.
     reservedConcurrency: 1,
   },
   startPayouts: {

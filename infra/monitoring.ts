@@ -25,6 +25,15 @@ export interface MonitoringProps {
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
+/** The functions that apply Cashfree transfer statuses, so log duplicate payments. */
+const TRANSFER_STATUS_APPLIERS = [
+  'submitTransfer',
+  'checkTransfer',
+  'cashfreeWebhook',
+  'checkPayoutStatus',
+  'manualRetry',
+  'reconcilePayouts',
+] as const satisfies readonly FunctionKey[];
 const PAYOUT_STATUSES = ['processing', 'completed', 'retry_scheduled', 'failed', 'reversed'] as const;
 const WEBHOOK_OUTCOMES = ['accepted', 'rejected', 'invalid', 'error'] as const;
 /** A stream record older than this has waited far longer than processing one takes (seconds). */
@@ -98,6 +107,17 @@ export class Monitoring extends Construct {
       businessMetric(MetricName.payoutsFlagged, { Flag: 'NeedsAttention' }),
       'A payout was flagged needs_attention (still processing at Cashfree after hours, a reversal, or an ' +
         'earlier attempt reporting success): check it with Cashfree.',
+    );
+
+    alarm(
+      'PayoutExecutionsTimedOut',
+      stateMachine.metricTimedOut({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      'A payout workflow execution timed out: the payout reconciler starts a new run; check why it ran so long.',
+    );
+    alarm(
+      'PayoutExecutionsAborted',
+      stateMachine.metricAborted({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      'A payout workflow execution was stopped: the payout reconciler redrives it; check who stopped it and why.',
     );
 
     // Provider webhooks and the HTTP API.
@@ -193,6 +213,19 @@ export class Monitoring extends Construct {
         ),
       ),
       'A function refused its work: a credentials secret still holds placeholders (docs/operations.md, Secrets).',
+    );
+
+    alarm(
+      'PayoutReconcilerActed',
+      businessMetric(MetricName.reconcilerActions, { Reconciler: 'payouts' }),
+      'The payout reconciler resumed a run or applied a status nobody else had: a webhook, a start or a run was ' +
+        'lost; its "Payout reconciler run" log line says which payouts.',
+    );
+    logAlarm(
+      'DuplicatePayout',
+      'Duplicate owner payout: two transfers succeeded',
+      TRANSFER_STATUS_APPLIERS,
+      'Two transfers of one payout succeeded: the owner was paid twice; recover one (docs/operations.md).',
     );
 
     // Every function: errors, and throttles (sustained for 15 minutes where throttling is the design).

@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -35,6 +35,8 @@ export interface StatelessChecksScope {
   functions: Record<string, lambda.Function>;
   stateMachine: sfn.StateMachine;
   workflowFunctions: lambda.Function[];
+  /** Functions that describe or redrive the workflow's executions. */
+  executionReaders: lambda.Function[];
 }
 
 export function acknowledgeStatelessChecks(scope: StatelessChecksScope): void {
@@ -57,6 +59,22 @@ export function acknowledgeStatelessChecks(scope: StatelessChecksScope): void {
       `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
       'Invoking a task function includes its versions and aliases (<function ARN>:*), as CDK grants it; ' +
         'the function itself is named, no other function is reachable.',
+    );
+  }
+  // Executions are named per payout run at run time, so a grant on them is the machine's executions, `:*`.
+  const stack = Stack.of(machine);
+  const machineId = stack.getLogicalId(machine.node.defaultChild as sfn.CfnStateMachine);
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  const executionsOfMachine =
+    `arn:<AWS::Partition>:states:${region}:<AWS::AccountId>:execution:` +
+    `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machineId}"}]}]}:*`;
+  for (const fn of scope.executionReaders) {
+    if (!fn.role) continue;
+    acknowledge(
+      fn.role,
+      `AwsSolutions-IAM5[Resource::${executionsOfMachine}]`,
+      "Describing or redriving a payout run's execution: executions are named <payoutId>-<run> at run time, so " +
+        'the grant covers the executions of the payout state machine only (no other state machine).',
     );
   }
   acknowledge(

@@ -95,6 +95,13 @@ export class StatefulStack extends Stack {
       partitionKey: { name: 'gsi4pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'gsi4sk', type: dynamodb.AttributeType.STRING },
     });
+    // Sparse: only payouts the payout reconciler still watches; it reads ids and then the items themselves.
+    this.payoutsTable.addGlobalSecondaryIndex({
+      indexName: 'byWatch',
+      partitionKey: { name: 'gsi5pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'gsi5sk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
 
     const dlq = (name: string) => {
       const queue = new sqs.Queue(this, name, {

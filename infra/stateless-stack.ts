@@ -203,6 +203,17 @@ export class StatelessStack extends Stack {
             fn.addEnvironment('PAYOUT_STATE_MACHINE_ARN', this.workflow.stateMachine.stateMachineArn);
             this.workflow.stateMachine.grantStartExecution(fn);
             break;
+          case 'stateMachineRead':
+            // The runs' executions only (grantRead would add activities and every state machine on "*").
+            this.workflow.stateMachine.grantExecution(
+              fn,
+              'states:DescribeExecution',
+              'states:GetExecutionHistory',
+            );
+            break;
+          case 'stateMachineRedrive':
+            this.workflow.stateMachine.grantRedriveExecution(fn);
+            break;
         }
       }
     }
@@ -228,6 +239,13 @@ export class StatelessStack extends Stack {
       'ReconcilePaymentsSchedule',
       'Confirm pending rent payments with the PhonePe order-status API',
       fns.reconcilePayments,
+    );
+
+    // Payouts whose run stopped, whose transfers are in flight, or that can still be reversed: the watch index.
+    this.everyMinute(
+      'ReconcilePayoutsSchedule',
+      'Resume stopped payout runs and check transfers with the Cashfree status API',
+      fns.reconcilePayouts,
     );
 
     const authorizer = new HttpJwtAuthorizer('CognitoJwt', stateful.userPool.userPoolProviderUrl, {
@@ -284,6 +302,11 @@ export class StatelessStack extends Stack {
       functions: fns,
       stateMachine: this.workflow.stateMachine,
       workflowFunctions: [fns.validatePayout, fns.submitTransfer, fns.checkTransfer],
+      executionReaders: (Object.keys(FUNCTIONS) as FunctionKey[])
+        .filter((key) =>
+          FUNCTIONS[key].needs.some((n: string) => n === 'stateMachineRead' || n === 'stateMachineRedrive'),
+        )
+        .map((key) => fns[key]),
     });
 
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.apiEndpoint });

@@ -13,6 +13,7 @@ export const LogMessages = {
   validationFailed: 'Payout validation failed',
   payoutCompleted: 'Owner payout completed',
   payoutReversed: 'Owner payout reversed',
+  duplicatePayout: 'Duplicate owner payout: two transfers succeeded',
   paymentCompleted: 'Payment completed',
   paymentAmountMismatch: 'Payment amount mismatch',
   duplicatePayment: 'Duplicate rent payment',

@@ -207,7 +207,10 @@ export class CashfreeClient {
     return this.fail(res.status, res.headers, res.json, 'create transfer');
   }
 
-  /** The transfer Cashfree has under this id, or null when it has none (404 transfer_id_not_found). */
+  /**
+   * The transfer Cashfree has under this id, or null when it has none (404 transfer_id_not_found). Throws
+   * CashfreeAuthError, CashfreeRateLimitedError, or CashfreeOutcomeUnknownError for anything else.
+   */
   public async getTransfer(transferId: string): Promise<CashfreeTransfer | null> {
     const res = await this.call('GET', `/transfers?transfer_id=${encodeURIComponent(transferId)}`);
     if (res.status === 404) {
@@ -222,14 +225,10 @@ export class CashfreeClient {
         throw new CashfreeOutcomeUnknownError(`get transfer: unreadable response (${res.status})`);
       return parsed.data;
     }
-    if (res.status === 400) {
-      const body = errorBodySchema.safeParse(res.json);
-      throw new CashfreeRejectedError(
-        body.success ? (body.data.message ?? 'bad request') : 'bad request',
-        'bad_request',
-        400,
-      );
-    }
-    return this.fail(res.status, res.headers, res.json, 'get transfer');
+    if (res.status === 401 || res.status === 403 || res.status === 429 || res.status >= 500)
+      return this.fail(res.status, res.headers, res.json, 'get transfer');
+    // Any other refusal of a status read (400, 409, 422...) says nothing about the transfer itself: unknown,
+    // never "rejected", so no caller can end an attempt on it.
+    throw new CashfreeOutcomeUnknownError(`get transfer: HTTP ${res.status} ${res.text.slice(0, 200)}`);
   }
 }

@@ -12,6 +12,8 @@ import { AccountCipher, KEY_ID_PATTERN, MIN_KEY_LENGTH } from '../domain/account
 import { DEFAULT_PAYOUT_POLICY } from '../domain/payout-policy';
 import type { PayoutPolicy } from '../domain/payout-policy';
 import { ConfigError } from '../errors';
+import { DEFAULT_WATCH_POLICY } from '../domain/payout-watch';
+import type { WatchPolicy } from '../domain/payout-watch';
 import { nonEmpty, positiveInt, readEnv, urlVar } from './env';
 import { builtFrom, cachedSecret, clientFrom, credential } from './secrets';
 import type { CachedSecret } from './secrets';
@@ -167,6 +169,22 @@ export function payoutPolicy(): PayoutPolicy {
     ...DEFAULT_PAYOUT_POLICY,
     maxAttempts: env.PAYOUT_MAX_ATTEMPTS,
     attentionAfterSeconds: env.PAYOUT_ATTENTION_AFTER_SECONDS,
+  };
+}
+
+/** When the payout reconciler looks at payouts (docs/workflow.md, "The payout reconciler"). */
+export function payoutWatchPolicy(): WatchPolicy {
+  const env = readEnv(
+    z.object({
+      PAYOUT_RECONCILE_AFTER_SECONDS: positiveInt.default(DEFAULT_WATCH_POLICY.staleAfterSeconds),
+      PAYOUT_REVERSAL_WINDOW_SECONDS: positiveInt
+        .max(90 * 86_400)
+        .default(DEFAULT_WATCH_POLICY.reversalWindowSeconds),
+    }),
+  );
+  return {
+    staleAfterSeconds: env.PAYOUT_RECONCILE_AFTER_SECONDS,
+    reversalWindowSeconds: env.PAYOUT_REVERSAL_WINDOW_SECONDS,
   };
 }
 

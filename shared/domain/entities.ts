@@ -105,7 +105,10 @@ export interface PayoutAttempt {
   /** The workflow run that made this attempt (automatic retries are counted per run). */
   run: number;
   transferId: string;
-  /** Cashfree's status (RECEIVED, PENDING, SUCCESS, FAILED, ...) or SUBMITTING before Cashfree answered. */
+  /**
+   * Cashfree's status (RECEIVED, PENDING, SUCCESS, FAILED, ...), SUBMITTING before Cashfree answered, or
+   * NOT_ACCEPTED when Cashfree refused the request or never had the transfer (shared/domain/attempt-status.ts).
+   */
   cashfreeStatus: string;
   statusCode: string | null;
   description: string | null;
@@ -140,6 +143,11 @@ export interface OwnerPayout {
   updatedAt: string;
   errorMessage: string;
   needsAttention: boolean;
+  /**
+   * Two transfers of this payout succeeded: the owner was paid twice. Set once, never cleared by the system
+   * (absent on payouts stored before the flag existed).
+   */
+  duplicatePayment?: boolean;
   attempts: PayoutAttempt[];
   version: number;
 }

@@ -113,6 +113,9 @@ export const payoutResponse = z.object({
 
 export const payoutDetailResponse = payoutResponse.extend({
   needs_attention: z.boolean(),
+  duplicate_payment: z
+    .boolean()
+    .describe('Two transfers of this payout succeeded: the owner was paid twice (operators recover one).'),
   attempts: z.array(
     z.object({
       attempt: z.number().int(),

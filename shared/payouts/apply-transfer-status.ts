@@ -1,12 +1,13 @@
 import type { CashfreeTransfer } from '../clients/cashfree-client';
-import type { OwnerPayout, PayoutAttempt } from '../domain/entities';
-import { classifyTransfer } from '../domain/transfer-outcome';
+import type { OwnerPayout } from '../domain/entities';
 import type { PayoutPolicy } from '../domain/payout-policy';
-import { canTransition } from '../domain/payout-status';
-import type { PayoutStatus } from '../domain/payout-status';
+import { decideTransferReport } from '../domain/transfer-report';
+import type { TransferNotice, TransferReport } from '../domain/transfer-report';
 import { ConditionalWriteError } from '../errors';
 import { LogMessages, logger } from '../logger';
 import type { PayoutRepository } from '../repositories/payout-repository';
+
+export { attemptsThisRun } from '../domain/transfer-report';
 
 export interface ApplyDeps {
   payouts: PayoutRepository;
@@ -18,142 +19,113 @@ export function logFields(p: OwnerPayout): Record<string, unknown> {
   return { payment_id: p.paymentId, payout_id: p.id, owner_id: p.ownerId, attempt: p.attempt };
 }
 
-/** Attempts made by the payout's current run: automatic retries are limited per run. */
-export function attemptsThisRun(p: OwnerPayout): number {
-  return p.attempts.filter((a) => a.run === p.run).length;
+export function reportOf(transfer: CashfreeTransfer): TransferReport {
+  return {
+    transferId: transfer.transfer_id,
+    status: transfer.status,
+    statusCode: transfer.status_code ?? null,
+    statusDescription: transfer.status_description ?? null,
+    utr: transfer.transfer_utr || null,
+    cfTransferId:
+      transfer.cf_transfer_id === null || transfer.cf_transfer_id === undefined
+        ? null
+        : String(transfer.cf_transfer_id),
+  };
 }
 
-function withAttempt(p: OwnerPayout, transfer: CashfreeTransfer, now: string): OwnerPayout {
-  const attempts = p.attempts.map((a): PayoutAttempt =>
-    a.transferId === transfer.transfer_id
-      ? {
-          ...a,
-          cashfreeStatus: transfer.status,
-          statusCode: transfer.status_code ?? null,
-          description: transfer.status_description ?? null,
-          cfTransferId:
-            transfer.cf_transfer_id === null || transfer.cf_transfer_id === undefined
-              ? a.cfTransferId
-              : String(transfer.cf_transfer_id),
-          utr: transfer.transfer_utr || a.utr,
-          updatedAt: now,
-        }
-      : a,
-  );
-  return { ...p, attempts, updatedAt: now };
+function logNotice(saved: OwnerPayout, notice: TransferNotice, fields: Record<string, unknown>): void {
+  switch (notice.kind) {
+    case 'duplicate':
+      logger.error(LogMessages.duplicatePayout, {
+        ...fields,
+        transfer_ids: notice.transferIds,
+        utrs: saved.attempts.filter((a) => notice.transferIds.includes(a.transferId)).map((a) => a.utr),
+        alarm: 'DuplicatePayout',
+      });
+      break;
+    case 'late_success':
+      logger.warn('Owner payout completed by a late Cashfree success', {
+        ...fields,
+        from_status: notice.from,
+      });
+      break;
+    case 'success_replaced':
+      logger.warn('Reversed transfer replaced by another successful transfer of the payout', {
+        ...fields,
+        standing_transfer_id: notice.standingTransferId,
+      });
+      break;
+    case 'other_transfer_reversed':
+      logger.warn('Another transfer of a completed payout was reversed', fields);
+      break;
+  }
 }
 
 /**
- * The one transition function for a Cashfree transfer status, used by the workflow's poll, the Cashfree
- * webhook and check_status alike. It decides on status + status_code, writes only forward moves, and every
- * write is conditional on the version it read, so a webhook racing a poll cannot move a payout backwards.
- * Returns the payout as stored afterwards.
+ * Applies a Cashfree transfer status to its payout through the one rule (shared/domain/transfer-report.ts),
+ * used by the workflow's poll, the Cashfree webhook, check_status, manual retry and the payout reconciler. Every
+ * write is conditional on the version it read, so a webhook racing a poll cannot move a payout backwards; a lost
+ * race reads again and decides again. Returns the payout as stored afterwards.
  */
 export async function applyTransferStatus(
   deps: ApplyDeps,
   payoutId: string,
   transfer: CashfreeTransfer,
 ): Promise<OwnerPayout> {
+  return (await applyTransfer(deps, payoutId, transfer)).payout;
+}
+
+/** applyTransferStatus, also saying whether this call wrote anything (the reconciler counts what it changed). */
+export async function applyTransfer(
+  deps: ApplyDeps,
+  payoutId: string,
+  transfer: CashfreeTransfer,
+): Promise<{ payout: OwnerPayout; changed: boolean }> {
+  const report = reportOf(transfer);
   for (let round = 0; round < 5; round += 1) {
     const current = await deps.payouts.get(payoutId);
     if (!current) throw new Error(`Payout ${payoutId} does not exist`);
-    const attempt = current.attempts.find((a) => a.transferId === transfer.transfer_id);
-    if (!attempt) {
-      logger.warn('Cashfree status for a transfer this payout never made', {
-        ...logFields(current),
-        transfer_id: transfer.transfer_id,
-      });
-      return current;
-    }
-    const now = deps.now().toISOString();
-    const outcome = classifyTransfer({
-      status: transfer.status,
-      statusCode: transfer.status_code,
-      statusDescription: transfer.status_description,
-      utr: transfer.transfer_utr,
-    });
-    const isCurrent = attempt.attempt === current.attempt;
-    let next = withAttempt(current, transfer, now);
-    let target: PayoutStatus = current.status;
-
-    if (!isCurrent) {
-      // An earlier attempt was final before the next one began; a change now is a red flag for operators.
-      if (outcome.kind === 'succeeded' && attempt.cashfreeStatus !== 'SUCCESS') {
-        logger.error('Earlier transfer attempt reports SUCCESS: check for a double payout', {
+    const decision = decideTransferReport(current, report, deps.policy, deps.now().toISOString());
+    if (decision.kind === 'ignored') {
+      if (decision.reason === 'unknown_transfer')
+        logger.warn('Cashfree status for a transfer this payout never made', {
           ...logFields(current),
-          transfer_id: transfer.transfer_id,
+          transfer_id: report.transferId,
         });
-        next = { ...next, needsAttention: true };
-      }
-    } else if (outcome.kind === 'succeeded' && current.status === 'processing') {
-      target = 'completed';
-      next = {
-        ...next,
-        status: target,
-        cashfreeUtr: transfer.transfer_utr || null,
-        completedAt: now,
-        errorMessage: '',
-      };
-    } else if (
-      outcome.kind === 'reversed' &&
-      (current.status === 'completed' || current.status === 'processing')
-    ) {
-      // REVERSED follows SUCCESS: the money came back. Record completed first if we had not seen the success.
-      target = 'reversed';
-      next = {
-        ...next,
-        status: target,
-        cashfreeUtr: current.cashfreeUtr ?? (transfer.transfer_utr || null),
-        completedAt: current.completedAt ?? now,
-        errorMessage: `Cashfree reversed the transfer: ${outcome.reason}`,
-        needsAttention: true,
-      };
-    } else if (outcome.kind === 'failed' && current.status === 'processing') {
-      const retry = outcome.retryable && attemptsThisRun(current) < deps.policy.maxAttempts;
-      target = retry ? 'retry_scheduled' : 'failed';
-      next = {
-        ...next,
-        status: target,
-        retryCount: retry ? current.retryCount + 1 : current.retryCount,
-        errorMessage: `Cashfree transfer failed: ${outcome.reason}`,
-      };
+      if (decision.reason === 'stale')
+        logger.info('Stale Cashfree status ignored', {
+          ...logFields(current),
+          transfer_id: report.transferId,
+          cashfree_status: report.status,
+          recorded_status: current.attempts.find((a) => a.transferId === report.transferId)?.cashfreeStatus,
+        });
+      return { payout: current, changed: false };
     }
-
-    if (
-      target !== current.status &&
-      !canTransition(current.status, target) &&
-      !(current.status === 'processing' && target === 'reversed')
-    ) {
-      return current;
-    }
-    const unchanged =
-      JSON.stringify(next.attempts) === JSON.stringify(current.attempts) &&
-      target === current.status &&
-      next.needsAttention === current.needsAttention;
-    if (unchanged) return current;
+    let saved: OwnerPayout;
     try {
-      const saved = await deps.payouts.save(next, current);
-      if (target !== current.status) {
-        const fields = {
-          ...logFields(saved),
-          transfer_id: transfer.transfer_id,
-          cashfree_status: transfer.status,
-          status_code: transfer.status_code ?? null,
-        };
-        if (target === 'completed')
-          logger.info(LogMessages.payoutCompleted, { ...fields, utr: saved.cashfreeUtr });
-        if (target === 'failed')
-          logger.error(LogMessages.payoutFailed, { ...fields, error_message: saved.errorMessage });
-        if (target === 'retry_scheduled')
-          logger.warn('Owner payout retry scheduled', { ...fields, retry_count: saved.retryCount });
-        if (target === 'reversed')
-          logger.error(LogMessages.payoutReversed, { ...fields, alarm: 'PayoutReversed' });
-      }
-      return saved;
+      saved = await deps.payouts.save(decision.next, current);
     } catch (error) {
       if (error instanceof ConditionalWriteError) continue;
       throw error;
     }
+    const fields = {
+      ...logFields(saved),
+      transfer_id: report.transferId,
+      cashfree_status: report.status,
+      status_code: report.statusCode,
+    };
+    if (saved.status !== current.status) {
+      if (saved.status === 'completed')
+        logger.info(LogMessages.payoutCompleted, { ...fields, utr: saved.cashfreeUtr });
+      if (saved.status === 'failed')
+        logger.error(LogMessages.payoutFailed, { ...fields, error_message: saved.errorMessage });
+      if (saved.status === 'retry_scheduled')
+        logger.warn('Owner payout retry scheduled', { ...fields, retry_count: saved.retryCount });
+      if (saved.status === 'reversed')
+        logger.error(LogMessages.payoutReversed, { ...fields, alarm: 'PayoutReversed' });
+    }
+    for (const notice of decision.notices) logNotice(saved, notice, fields);
+    return { payout: saved, changed: true };
   }
   throw new ConditionalWriteError(`Payout ${payoutId} kept changing while applying a Cashfree status`);
 }

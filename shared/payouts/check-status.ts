@@ -1,12 +1,12 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CashfreeClient } from '../clients/cashfree-client';
-import { CashfreeOutcomeUnknownError, CashfreeRateLimitedError } from '../clients/cashfree-client';
 import type { OwnerPayout } from '../domain/entities';
 import { HttpError } from '../errors';
 import type { DocumentClient } from '../repositories/dynamodb';
 import { isConditionalCheckFailure } from '../repositories/dynamodb';
 import type { ApplyDeps } from './apply-transfer-status';
 import { applyTransferStatus } from './apply-transfer-status';
+import { askCashfree } from './ask-cashfree';
 
 export class TooManyChecksError extends HttpError {
   public constructor(seconds: number) {
@@ -56,15 +56,11 @@ export async function checkPayoutStatus(
   payout: OwnerPayout,
 ): Promise<OwnerPayout> {
   if (!payout.cashfreeTransferId) return payout; // nothing sent to Cashfree yet
-  let transfer;
-  try {
-    transfer = await deps.cashfree.getTransfer(payout.cashfreeTransferId);
-  } catch (error) {
-    if (error instanceof CashfreeOutcomeUnknownError || error instanceof CashfreeRateLimitedError) {
-      throw new HttpError(503, 'Cashfree did not answer; try again shortly.', { cause: error });
-    }
-    throw error;
-  }
-  if (!transfer) return payout;
-  return applyTransferStatus(deps, payout.id, transfer);
+  const answer = await askCashfree(deps.cashfree, payout.cashfreeTransferId);
+  // A status read that fails in any way (a 4xx, 5xx, timeout, rate limit) changes nothing: only Cashfree's
+  // answer about the transfer does.
+  if (answer.kind === 'unavailable' || answer.kind === 'rate_limited')
+    throw new HttpError(503, 'Cashfree did not answer; try again shortly.');
+  if (answer.kind === 'absent') return payout;
+  return applyTransferStatus(deps, payout.id, answer.transfer);
 }

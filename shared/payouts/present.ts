@@ -27,6 +27,7 @@ export function presentPayoutDetail(p: OwnerPayout) {
   return {
     ...presentPayout(p),
     needs_attention: p.needsAttention,
+    duplicate_payment: p.duplicatePayment ?? false,
     attempts: p.attempts.map((a) => ({
       attempt: a.attempt,
       transfer_id: a.transferId,

@@ -25,7 +25,10 @@ export interface StartPayoutDeps {
  * Starts the workflow run of a payout. The execution name is `<payoutId>-<run>`, so a repeated start for the
  * same run (a replayed stream record, a reconciler) is harmless: Step Functions refuses a second execution.
  */
-export async function startPayoutRun(deps: StartPayoutDeps, payout: OwnerPayout): Promise<void> {
+export async function startPayoutRun(
+  deps: Pick<StartPayoutDeps, 'sfn' | 'stateMachineArn'>,
+  payout: Pick<OwnerPayout, 'id' | 'run'>,
+): Promise<void> {
   const input: WorkflowState = {
     payoutId: payout.id,
     run: payout.run,

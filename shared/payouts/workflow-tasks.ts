@@ -5,6 +5,7 @@ import {
   CashfreeRateLimitedError,
   CashfreeRejectedError,
 } from '../clients/cashfree-client';
+import { NOT_ACCEPTED } from '../domain/attempt-status';
 import type { OwnerPayout } from '../domain/entities';
 import { transferIdFor } from '../domain/ids';
 import { checkPayoutDestination, maskDestination } from '../domain/payment-details';
@@ -15,6 +16,7 @@ import { LogMessages, logger } from '../logger';
 import type { DirectoryRepository } from '../repositories/directory-repository';
 import type { ApplyDeps } from './apply-transfer-status';
 import { applyTransferStatus, logFields } from './apply-transfer-status';
+import { askCashfree } from './ask-cashfree';
 import { PayoutFailedError, PayoutNotFoundError, TransferOutcomeUnknownError } from './errors';
 import type { WorkflowState } from './workflow-state';
 
@@ -37,17 +39,64 @@ function endIfFinal(payout: OwnerPayout): 'completed' | null {
   return null;
 }
 
+/**
+ * Fails the payout. `closing` names the current attempt when Cashfree never took its transfer (it refused the
+ * request, or has no transfer under the id and none will be sent): the attempt is recorded NOT_ACCEPTED, so no
+ * one waits for it.
+ */
 async function failPayout(
   deps: WorkflowDeps,
   payout: OwnerPayout,
   message: string,
   logMessage: string,
+  closing?: { transferId: string; code: string; description: string },
 ): Promise<never> {
   const now = deps.now().toISOString();
-  await deps.payouts.save({ ...payout, status: 'failed', errorMessage: message, updatedAt: now }, payout);
+  const attempts = closing
+    ? payout.attempts.map((a) =>
+        a.transferId === closing.transferId
+          ? {
+              ...a,
+              cashfreeStatus: NOT_ACCEPTED,
+              statusCode: closing.code,
+              description: closing.description,
+              updatedAt: now,
+            }
+          : a,
+      )
+    : payout.attempts;
+  await deps.payouts.save(
+    { ...payout, status: 'failed', errorMessage: message, attempts, updatedAt: now },
+    payout,
+  );
   logger.error(logMessage, { ...logFields(payout), error_message: message });
   throw new PayoutFailedError(message);
 }
+
+/**
+ * Asks Cashfree about the transfer id of an attempt whose outcome we do not know. Only its answer ends the
+ * question: a transfer, or "no such transfer" (absent). Any other outcome of the status read (a 4xx, 5xx,
+ * timeout, unreadable answer) is TransferOutcomeUnknownError, retried by the state machine, which asks again;
+ * a rate limit waits; an authentication error fails the execution for an operator to redrive.
+ */
+async function askAboutAttempt(
+  deps: WorkflowDeps,
+  payout: OwnerPayout,
+  transferId: string,
+): Promise<{ kind: 'transfer'; transfer: CashfreeTransfer } | { kind: 'absent' } | RateLimited> {
+  const answer = await askCashfree(deps.cashfree, transferId);
+  if (answer.kind === 'unavailable') {
+    logger.warn('Cashfree could not say what became of the transfer; asking again', {
+      ...logFields(payout),
+      transfer_id: transferId,
+      error: answer.reason,
+    });
+    throw new TransferOutcomeUnknownError(`Outcome of transfer ${transferId} is unknown: ${answer.reason}`);
+  }
+  return answer;
+}
+
+type RateLimited = { kind: 'rate_limited'; seconds: number };
 
 /** The owner's destination now (details can change between attempts: a fixed account is used next time). */
 async function destinationOf(
@@ -83,8 +132,10 @@ export async function validatePayout(deps: WorkflowDeps, state: WorkflowState): 
 }
 
 /**
- * Asks Cashfree for a transfer id whose outcome we do not know; sends it (with the same id) only when Cashfree
- * answers 404 for it. Invariant 2: no second transfer for an attempt, whatever failed before.
+ * Sends an attempt's transfer, asking Cashfree about its id first when we do not know its outcome; sends it
+ * (with the same id) only when Cashfree has no transfer under it. Invariant 2: no second transfer for an attempt,
+ * whatever failed before. Only a create that Cashfree refused before accepting anything (a 4xx other than 409)
+ * ends the attempt here.
  */
 async function ensureSubmitted(
   deps: WorkflowDeps,
@@ -93,14 +144,14 @@ async function ensureSubmitted(
   destination: PayoutDestination,
   name: string,
   askFirst: boolean,
-): Promise<{ kind: 'transfer'; transfer: CashfreeTransfer } | { kind: 'rate_limited'; seconds: number }> {
+): Promise<{ kind: 'transfer'; transfer: CashfreeTransfer } | RateLimited> {
   let ask = askFirst;
   for (let send = 0; send < 2; send += 1) {
+    if (ask) {
+      const found = await askAboutAttempt(deps, payout, transferId);
+      if (found.kind !== 'absent') return found;
+    }
     try {
-      if (ask) {
-        const found = await deps.cashfree.getTransfer(transferId);
-        if (found) return { kind: 'transfer', transfer: found };
-      }
       const created = await deps.cashfree.createTransfer({
         transferId,
         amountPaise: payout.amountPaise,
@@ -124,6 +175,7 @@ async function ensureSubmitted(
           payout,
           `Cashfree rejected the transfer: ${error.message}`,
           LogMessages.payoutFailed,
+          { transferId, code: error.code, description: error.message },
         );
       }
       if (error instanceof CashfreeOutcomeUnknownError || error instanceof CashfreeConflictError) {
@@ -194,20 +246,26 @@ export async function submitTransfer(deps: WorkflowDeps, state: WorkflowState): 
     askFirst = false;
   }
   const transferId = payout.cashfreeTransferId ?? transferIdFor(payout.id, payout.attempt);
-  if (!dest.ok) {
+  let result: { kind: 'transfer'; transfer: CashfreeTransfer } | RateLimited;
+  if (dest.ok) {
+    result = await ensureSubmitted(deps, payout, transferId, dest.destination, dest.name, askFirst);
+  } else {
     // An attempt whose outcome is unknown and details that became invalid: ask, never send.
-    const found = await deps.cashfree.getTransfer(transferId);
-    if (!found)
+    const found = await askAboutAttempt(deps, payout, transferId);
+    if (found.kind === 'absent')
       return failPayout(
         deps,
         payout,
         `Payout validation failed: ${dest.reason}`,
         LogMessages.validationFailed,
+        {
+          transferId,
+          code: 'NOT_SENT',
+          description: `Not sent: ${dest.reason}`,
+        },
       );
-    await applyTransferStatus(deps, payout.id, found);
-    return { ...state, step: 'submitted', checks: 0, waitSeconds: pollWaitSeconds(deps.policy, 0) };
+    result = found;
   }
-  const result = await ensureSubmitted(deps, payout, transferId, dest.destination, dest.name, askFirst);
   if (result.kind === 'rate_limited') {
     logger.warn('Cashfree rate limit: waiting before asking again', {
       ...logFields(payout),
@@ -229,20 +287,16 @@ export async function checkTransfer(deps: WorkflowDeps, state: WorkflowState): P
   if (payout.status === 'pending') return { ...state, step: 'resubmit', waitSeconds: 0 };
   if (payout.status === 'processing') {
     const transferId = payout.cashfreeTransferId ?? transferIdFor(payout.id, payout.attempt);
-    let transfer: CashfreeTransfer | null;
-    try {
-      transfer = await deps.cashfree.getTransfer(transferId);
-    } catch (error) {
-      if (error instanceof CashfreeOutcomeUnknownError || error instanceof CashfreeRateLimitedError) {
-        // A status check that cannot be had is just a later check.
-        const checks = state.checks + 1;
-        return { ...state, step: 'pending', checks, waitSeconds: pollWaitSeconds(deps.policy, checks) };
-      }
-      throw error;
+    const answer = await askCashfree(deps.cashfree, transferId);
+    if (answer.kind === 'unavailable' || answer.kind === 'rate_limited') {
+      // A status check that cannot be had (a 4xx, 5xx, timeout, rate limit) is just a later check: only
+      // Cashfree's answer about the transfer moves the attempt.
+      const checks = state.checks + 1;
+      return { ...state, step: 'pending', checks, waitSeconds: pollWaitSeconds(deps.policy, checks) };
     }
     // Cashfree has no such transfer: our send never arrived. Submit resolves it (404 -> send the same id).
-    if (!transfer) return { ...state, step: 'resubmit', waitSeconds: 0 };
-    payout = await applyTransferStatus(deps, payout.id, transfer);
+    if (answer.kind === 'absent') return { ...state, step: 'resubmit', waitSeconds: 0 };
+    payout = await applyTransferStatus(deps, payout.id, answer.transfer);
     if (endIfFinal(payout)) return { ...state, step: 'completed' };
   }
   if (payout.status === 'retry_scheduled') {

@@ -23,9 +23,20 @@
  *   - an owner's payouts in a status ................ GSI byOwnerStatus: gsi3pk = OWNER#<ownerId>#STATUS#<status>, gsi3sk = same
  *   - all payouts, newest first (admins) ............ GSI byMonth: gsi4pk = PAYOUT_MONTH#<YYYY-MM>, gsi4sk = same, months walked backwards
  *   - a date range on initiated_at .................. key condition on any of the sort keys above (BETWEEN)
+ *   - payouts due a look by the payout reconciler ... GSI byWatch (KEYS_ONLY, sparse): gsi5pk = PAYOUT_WATCH#<shard>,
+ *     gsi5sk = <watch mark>#id, oldest first; only payouts with something left to watch (shared/domain/payout-watch.ts)
  *  directory table
  *   - owners by name prefix, case-insensitive ....... GSI byName: gsi1pk = OWNER_NAME, gsi1sk = lower(name)#id
  */
+/** Partition keys of the watch index. Changing it needs every watched payout re-marked. */
+export const WATCH_SHARDS = 4;
+
+function watchShardOf(id: string): number {
+  let sum = 0;
+  for (const c of id) sum += c.charCodeAt(0);
+  return sum % WATCH_SHARDS;
+}
+
 export const keys = {
   owner: (id: string) => ({ pk: `OWNER#${id}`, sk: 'OWNER' }),
   property: (id: string) => ({ pk: `PROPERTY#${id}`, sk: 'PROPERTY' }),
@@ -65,6 +76,15 @@ export const keys = {
     gsi4pk: `PAYOUT_MONTH#${p.initiatedAt.slice(0, 7)}`,
     gsi4sk: `${p.initiatedAt}#${p.id}`,
   }),
+  /**
+   * The watch index: spread over WATCH_SHARDS partition keys by payout id, so that the writes of a rent-day peak
+   * do not all land on one index partition.
+   */
+  payoutWatch: (id: string, mark: string) => ({
+    gsi5pk: `PAYOUT_WATCH#${watchShardOf(id)}`,
+    gsi5sk: `${mark}#${id}`,
+  }),
+  payoutWatchShard: (shard: number) => `PAYOUT_WATCH#${shard}`,
   /** The position of a payout in every list: all payout indexes sort by this one key. */
   payoutSortKey: (p: { id: string; initiatedAt: string }) => `${p.initiatedAt}#${p.id}`,
   ownerNameIndex: (o: { id: string; name: string }) => ({

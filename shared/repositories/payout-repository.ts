@@ -1,10 +1,17 @@
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { OwnerPayout } from '../domain/entities';
+import { isWatched } from '../domain/payout-watch';
 import { ConditionalWriteError } from '../errors';
 import { recordPayoutWrite } from '../metrics';
 import type { DocumentClient } from './dynamodb';
 import { cancellationCodes, isConditionalCheckFailure } from './dynamodb';
-import { keys } from './keys';
+import { keys, WATCH_SHARDS } from './keys';
 
 export type CreatePayoutResult =
   | { created: true; payout: OwnerPayout }
@@ -27,6 +34,17 @@ export interface PayoutRepository {
    * (invariant 3); otherwise ConditionalWriteError and nothing changes.
    */
   save(next: OwnerPayout, expected: ExpectedPayout): Promise<OwnerPayout>;
+  /**
+   * Ids of watched payouts whose watch mark is before `before` (ISO), oldest first, at most `limitPerShard` from
+   * each shard of the watch index. Eventually consistent: read each payout again before acting on it.
+   */
+  listWatchedBefore(before: string, limitPerShard: number): Promise<string[]>;
+  /**
+   * Moves the payout's watch mark (null: stop watching it) if it is still at `expected.version`, without
+   * changing the version (the workflow's conditional writes are not disturbed). False when it had changed: its
+   * save then marked it afresh.
+   */
+  setWatchMark(expected: Pick<OwnerPayout, 'id' | 'version'>, mark: string | null): Promise<boolean>;
 }
 
 /** What a save is conditional on; callers pass the payout they read, whose flags the metrics compare. */
@@ -34,7 +52,14 @@ export type ExpectedPayout = Pick<OwnerPayout, 'version' | 'status'> &
   Partial<Pick<OwnerPayout, 'needsAttention'>>;
 
 function toItem(payout: OwnerPayout): Record<string, unknown> {
-  return { ...payout, ...keys.payout(payout.id), ...keys.payoutIndexes(payout), entity: 'payout' };
+  return {
+    ...payout,
+    ...keys.payout(payout.id),
+    ...keys.payoutIndexes(payout),
+    // Every save marks a watched payout with its change time: the reconciler looks once it is that old.
+    ...(isWatched(payout) ? keys.payoutWatch(payout.id, payout.updatedAt) : {}),
+    entity: 'payout',
+  };
 }
 
 /** A stored payout item without its keys. */
@@ -52,6 +77,8 @@ export function payoutFromItem(item: Record<string, unknown> | undefined): Owner
     gsi3sk: _f,
     gsi4pk: _g,
     gsi4sk: _h,
+    gsi5pk: _i,
+    gsi5sk: _j,
     ...rest
   } = item;
   return rest as unknown as OwnerPayout;
@@ -138,6 +165,51 @@ export class DynamoPayoutRepository implements PayoutRepository {
         if (paymentId && payoutId)
           return { created: false, payout: null, periodPaidBy: { paymentId, payoutId } };
       }
+      throw error;
+    }
+  }
+
+  public async listWatchedBefore(before: string, limitPerShard: number): Promise<string[]> {
+    const pages = await Promise.all(
+      Array.from({ length: WATCH_SHARDS }, (_, shard) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'byWatch',
+            KeyConditionExpression: 'gsi5pk = :pk AND gsi5sk < :before',
+            ExpressionAttributeValues: { ':pk': keys.payoutWatchShard(shard), ':before': before },
+            Limit: limitPerShard,
+          }),
+        ),
+      ),
+    );
+    return pages
+      .flatMap((page) => page.Items ?? [])
+      .sort((a, b) => String(a.gsi5sk).localeCompare(String(b.gsi5sk)))
+      .map((item) => String(item.pk).replace(/^PAYOUT#/, ''));
+  }
+
+  public async setWatchMark(
+    expected: Pick<OwnerPayout, 'id' | 'version'>,
+    mark: string | null,
+  ): Promise<boolean> {
+    const watch = mark === null ? null : keys.payoutWatch(expected.id, mark);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.payout(expected.id),
+          UpdateExpression: watch ? 'SET gsi5pk = :pk, gsi5sk = :sk' : 'REMOVE gsi5pk, gsi5sk',
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: {
+            ':version': expected.version,
+            ...(watch ? { ':pk': watch.gsi5pk, ':sk': watch.gsi5sk } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return false;
       throw error;
     }
   }

@@ -95,9 +95,20 @@ describe('stateful stack', () => {
 
   it('indexes payouts by owner, status, owner+status and month, and owners by name', () => {
     s.stateful.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: ['byOwner', 'byStatus', 'byOwnerStatus', 'byMonth'].map((name) =>
-        Match.objectLike({ IndexName: name }),
-      ),
+      GlobalSecondaryIndexes: [
+        ...['byOwner', 'byStatus', 'byOwnerStatus', 'byMonth'].map((name) =>
+          Match.objectLike({ IndexName: name }),
+        ),
+        // The payout reconciler's due list: sparse, keys only.
+        Match.objectLike({
+          IndexName: 'byWatch',
+          KeySchema: [
+            { AttributeName: 'gsi5pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi5sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        }),
+      ],
     });
     s.stateful.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: [
@@ -235,24 +246,29 @@ describe('functions', () => {
     }
   });
 
-  it('runs the payments reconciler every minute, never twice at once, a missed run dropped', () => {
-    const target = new Capture();
-    s.stateless.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(1 minute)',
-      State: 'ENABLED',
-      Targets: [target],
-    });
-    const [reconcilerId] = functionResource(s.stateless, 'reconcilePayments');
-    expect(target.asObject()).toMatchObject({
-      Arn: { 'Fn::GetAtt': [reconcilerId, 'Arn'] },
-      RetryPolicy: { MaximumRetryAttempts: 0 },
-    });
-    s.stateless.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: { Ref: reconcilerId },
-      MaximumRetryAttempts: 0,
-      MaximumEventAgeInSeconds: 60,
-    });
-  });
+  it.each(['reconcilePayments', 'reconcilePayouts'] as const)(
+    'runs %s every minute, never twice at once, a missed run dropped',
+    (key) => {
+      const [reconcilerId] = functionResource(s.stateless, key);
+      const rules = Object.values(s.stateless.findResources('AWS::Events::Rule')).filter((rule) =>
+        (rule.Properties.Targets as { Arn: unknown }[]).some(
+          (t) => JSON.stringify(t.Arn) === JSON.stringify({ 'Fn::GetAtt': [reconcilerId, 'Arn'] }),
+        ),
+      );
+      expect(rules).toHaveLength(1);
+      expect(rules[0]!.Properties).toMatchObject({
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [expect.objectContaining({ RetryPolicy: { MaximumRetryAttempts: 0 } })],
+      });
+      s.stateless.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: reconcilerId },
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 60,
+      });
+      expect(FUNCTIONS[key].reservedConcurrency).toBe(1);
+    },
+  );
 });
 
 describe('IAM: each function can do what its catalog entry needs, nothing more', () => {
@@ -348,6 +364,15 @@ describe('IAM: each function can do what its catalog entry needs, nothing more',
     expect(FUNCTION_KEYS.filter((k) => allows(s.stateless, k, 'states:StartExecution', machine))).toEqual(
       FUNCTION_KEYS.filter((k) => need(k, 'stateMachine')),
     );
+  });
+
+  it('lets the payout reconciler describe and redrive executions, manual retry only describe them', () => {
+    const machine = logicalIdOf(s.built.stateless.workflow.stateMachine);
+    const may = (k: FunctionKey, action: string) => allows(s.stateless, k, action, machine);
+    for (const action of ['states:StartExecution', 'states:DescribeExecution', 'states:RedriveExecution'])
+      expect([action, may('reconcilePayouts', action)]).toEqual([action, true]);
+    expect(may('manualRetry', 'states:DescribeExecution')).toBe(true);
+    expect(may('manualRetry', 'states:RedriveExecution')).toBe(false);
   });
 
   it('lets each function write its own log group only, and uses "*" only for actions that have no resource', () => {
@@ -499,6 +524,10 @@ describe('alarms', () => {
         'startPayoutsIteratorAge',
         'confirmPaymentsIteratorAge',
         'PaymentReconcilerActed',
+        'PayoutExecutionsTimedOut',
+        'PayoutExecutionsAborted',
+        'PayoutReconcilerActed',
+        'DuplicatePayout',
         ...FUNCTION_KEYS.flatMap((k) => [`${k}Errors`, `${k}Throttles`]),
       ]),
     );
@@ -547,7 +576,37 @@ describe('alarms', () => {
     });
   });
 
+  it('alarms on timed-out and aborted executions and on the payout reconciler acting', () => {
+    for (const [id, metric] of [
+      ['PayoutExecutionsTimedOut', 'ExecutionsTimedOut'],
+      ['PayoutExecutionsAborted', 'ExecutionsAborted'],
+    ] as const)
+      s.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `rent-payout-dev-${id}`,
+        Namespace: 'AWS/States',
+        MetricName: metric,
+      });
+    s.stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'rent-payout-dev-PayoutReconcilerActed',
+      MetricName: MetricName.reconcilerActions,
+      Dimensions: [{ Name: 'Reconciler', Value: 'payouts' }],
+    });
+  });
+
   it.each([
+    [
+      'a duplicate owner payout',
+      'DuplicatePayout',
+      'Duplicate owner payout: two transfers succeeded',
+      [
+        'cashfreeWebhook',
+        'checkPayoutStatus',
+        'checkTransfer',
+        'manualRetry',
+        'reconcilePayouts',
+        'submitTransfer',
+      ],
+    ],
     [
       'a duplicate rent payment',
       'DuplicateRentPayment',

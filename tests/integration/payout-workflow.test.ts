@@ -2,6 +2,7 @@ import {
   DescribeExecutionCommand,
   RedriveExecutionCommand,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForExecution } from '../../infra/local/stepfunctions';
@@ -17,12 +18,14 @@ import type { TestStack } from '../support/local-stack';
 import {
   bank,
   completedPaymentFor,
+  executionArnOf,
   historyOf,
   paymentCompletedOutsideTheStream,
   payoutOf,
   payoutReaching,
   payoutsRepo,
   sandboxControl,
+  stepFunctionsFaults,
   upi,
 } from '../support/payouts';
 
@@ -196,6 +199,14 @@ describe('unknown outcomes never double-pay', () => {
     // Its webhook is dropped too, so that only a status check can complete the payout: the three failing
     // checks then come first.
     ['status checks failing', '234567890106', { statusErrors: 3, dropWebhooks: 1 }],
+    // A 4xx on the status read says nothing about the transfer: the attempt stays unknown and is asked again,
+    // never failed (the transfer it asked about was accepted).
+    [
+      'accepted, then a 502, and the status reads asking about it refused with a 400',
+      '234567890107',
+      { createErrorsAfterAccept: 1, statusClientErrors: 2 },
+    ],
+    ['status checks refused with a 400', '234567890108', { statusClientErrors: 3, dropWebhooks: 1 }],
   ])(
     '%s ends with exactly one transfer at Cashfree',
     async (_name, account, faults) => {
@@ -331,12 +342,15 @@ describe('redrive and manual retry', () => {
     ).toBe(403);
     const o = (await directory.getOwner(ownerId))!;
     await directory.putOwner({ ...o, paymentDetails: bank('789012345678') });
+    // An operator's flag stays until an operator clears it: a retry does not clear it.
+    await payoutsRepo(stack).save({ ...failed, needsAttention: true }, failed);
     const retried = await stack.api(`/api/owner-payouts/${failed.id}/manual_retry/`, {
       method: 'POST',
       token: admin,
     });
     expect(retried.status).toBe(200);
     expect(retried.body.status).toBe('retry_scheduled');
+    expect(retried.body.needs_attention).toBe(true);
     payoutDetailResponse.parse(retried.body);
     const done = await payoutReaching(stack, paymentId, ['completed']);
     expect(done.run).toBe(2);
@@ -352,6 +366,78 @@ describe('redrive and manual retry', () => {
       (await stack.api(`/api/owner-payouts/NOPE/manual_retry/`, { method: 'POST', token: admin })).status,
     ).toBe(404);
   }, 90_000);
+});
+
+describe('manual retry asks Cashfree first', () => {
+  it('refuses while an earlier attempt is in flight or has paid, saying which and what Cashfree said', async () => {
+    const account = '000000000011'; // PENDING until the test sets its status
+    const { paymentId } = await completedPaymentFor(stack, bank(account));
+    const processing = await payoutReaching(stack, paymentId, ['processing']);
+    const transferId = processing.cashfreeTransferId!;
+    await eventually(async () => ((await sandbox.transfersOf(processing.id)).length === 1 ? true : null));
+    // The payout was concluded failed while its transfer was still in flight at Cashfree (what a refused status
+    // read used to do), and its run is over.
+    await stack.sfn.send(new StopExecutionCommand({ executionArn: executionArnOf(stack, processing.id) }));
+    const current = (await payoutsRepo(stack).get(processing.id))!;
+    await payoutsRepo(stack).save(
+      { ...current, status: 'failed', errorMessage: 'Cashfree rejected the transfer: bad request' },
+      current,
+    );
+    const admin = await stack.issuer.issue({ role: 'admin', sub: 'ops' });
+    const retry = () =>
+      stack.api(`/api/owner-payouts/${processing.id}/manual_retry/`, { method: 'POST', token: admin });
+
+    const inFlight = await retry();
+    expect(inFlight.status).toBe(409);
+    expect(String(inFlight.body.detail)).toContain(`Attempt 1 (${transferId}) is PENDING at Cashfree`);
+    const unchanged = (await payoutsRepo(stack).get(processing.id))!;
+    expect(unchanged).toMatchObject({ status: 'failed', run: 1, attempt: 1 });
+    expect(await sandbox.transfersOf(processing.id)).toHaveLength(1);
+
+    // Cashfree pays it and the webhook is lost: the next click learns it, completes the payout, and refuses.
+    await sandbox.faults({ beneficiary: account, dropWebhooks: 1 });
+    const paid = await sandbox.setStatus(transferId, 'SUCCESS', 'COMPLETED');
+    const success = await retry();
+    expect(success.status).toBe(409);
+    expect(String(success.body.detail)).toContain(
+      `Attempt 1 (${transferId}) is SUCCESS at Cashfree, UTR ${paid.transfer_utr}`,
+    );
+    expect(String(success.body.detail)).toContain('the payout is now completed');
+    expect(await payoutsRepo(stack).get(processing.id)).toMatchObject({
+      status: 'completed',
+      cashfreeTransferId: transferId,
+      cashfreeUtr: paid.transfer_utr,
+      run: 1,
+    });
+    expect(await sandbox.transfersOf(processing.id)).toHaveLength(1);
+  });
+
+  it('a retry whose StartExecution failed answers 503 and is started by clicking again', async () => {
+    const { paymentId, ownerId, directory } = await completedPaymentFor(stack, bank('000000000001'));
+    const failed = await payoutReaching(stack, paymentId, ['failed']);
+    const o = (await directory.getOwner(ownerId))!;
+    await directory.putOwner({ ...o, paymentDetails: bank('789012345679') });
+    await stepFunctionsFaults(stack, { executionName: `${failed.id}-2`, startExecutionFailures: 1 });
+    const admin = await stack.issuer.issue({ role: 'admin', sub: 'ops' });
+    const retry = () =>
+      stack.api(`/api/owner-payouts/${failed.id}/manual_retry/`, { method: 'POST', token: admin });
+
+    const first = await retry();
+    expect(first.status).toBe(503);
+    expect(String(first.body.detail)).toContain('could not be started');
+    expect(await payoutsRepo(stack).get(failed.id)).toMatchObject({ status: 'retry_scheduled', run: 2 });
+    await expect(
+      stack.sfn.send(new DescribeExecutionCommand({ executionArn: executionArnOf(stack, failed.id, 2) })),
+    ).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
+
+    const second = await retry();
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ status: 'retry_scheduled', retry_count: 1 });
+    const done = await payoutReaching(stack, paymentId, ['completed']);
+    expect(done).toMatchObject({ run: 2, retryCount: 1 });
+    expect((await executionOf(done.id, 2)).status).toBe('SUCCEEDED');
+    expect((await retry()).status).toBe(409);
+  });
 });
 
 describe('Cashfree webhook endpoint', () => {
@@ -424,6 +510,49 @@ describe('Cashfree webhook endpoint', () => {
     });
     expect((await post(unknown, sign(unknown))).status).toBe(200);
   });
+
+  it('a late SUCCESS for a failed payout completes it with that transfer and its UTR', async () => {
+    const { paymentId } = await completedPaymentFor(stack, bank('000000000002'));
+    const failed = await payoutReaching(stack, paymentId, ['failed']);
+    expect(failed.errorMessage).toContain('ACCOUNT_BLOCKED');
+    // Cashfree changes its mind: the transfer was paid after all, and its webhook says so.
+    const paid = await sandbox.setStatus(failed.cashfreeTransferId!, 'SUCCESS', 'COMPLETED');
+    const completed = await payoutReaching(stack, paymentId, ['completed']);
+    expect(completed).toMatchObject({
+      cashfreeTransferId: failed.cashfreeTransferId,
+      cashfreeUtr: paid.transfer_utr,
+      errorMessage: '',
+    });
+    expect(completed.attempts[0]).toMatchObject({ cashfreeStatus: 'SUCCESS', utr: paid.transfer_utr });
+    await logged(stack, {
+      message: 'Owner payout completed by a late Cashfree success',
+      payout_id: failed.id,
+      from_status: 'failed',
+    });
+  });
+
+  it('a stale PENDING after SUCCESS leaves the attempt history as it was', async () => {
+    const secret = stack.credentials.cashfree.clientSecret;
+    const { paymentId } = await completedPaymentFor(stack, bank('345678901299'));
+    const done = await payoutReaching(stack, paymentId, ['completed']);
+    await logged(stack, { message: 'Owner payout completed', payout_id: done.id });
+    const stale = JSON.stringify({
+      type: 'TRANSFER_ACKNOWLEDGED',
+      event_time: '2026-01-01T00:00:00',
+      data: { transfer_id: done.cashfreeTransferId, status: 'PENDING', status_code: 'SENT_TO_BANK' },
+    });
+    const before = (await payoutsRepo(stack).get(done.id))!;
+    const ts = String(Date.now());
+    const res = await post(stale, {
+      'x-webhook-timestamp': ts,
+      'x-webhook-signature': cashfreeSignature(secret, ts, stale),
+    });
+    expect(res.status).toBe(200);
+    await logged(stack, { message: 'Stale Cashfree status ignored', payout_id: done.id });
+    const after = (await payoutsRepo(stack).get(done.id))!;
+    expect(after.attempts[0]).toMatchObject({ cashfreeStatus: 'SUCCESS', statusCode: 'COMPLETED' });
+    expect(after).toEqual(before);
+  });
 });
 
 describe('check_status', () => {
@@ -453,6 +582,28 @@ describe('check_status', () => {
     const again = await stack.api(`/api/owner-payouts/${payout.id}/check_status/`, { token: owner });
     expect(again.status).toBe(429);
     await sandbox.faults({ beneficiary: '000000000008', dropWebhooks: 0 });
+  });
+});
+
+describe('check_status when Cashfree refuses the status read', () => {
+  it('answers 503 and changes nothing', async () => {
+    const account = '000000000007'; // PENDING for an hour (scaled): the payout stays processing meanwhile
+    const { paymentId, ownerId } = await completedPaymentFor(stack, bank(account));
+    const payout = await payoutReaching(stack, paymentId, ['processing']);
+    await eventually(async () => ((await sandbox.transfersOf(payout.id)).length === 1 ? true : null));
+    const owner = await stack.issuer.issue({ role: 'owner', sub: 'o', ownerId });
+    await sandbox.faults({ beneficiary: account, statusClientErrors: 1000 });
+    try {
+      const refused = await stack.api(`/api/owner-payouts/${payout.id}/check_status/`, { token: owner });
+      expect(refused.status).toBe(503);
+      expect(String(refused.body.detail)).toContain('Cashfree did not answer');
+      const after = (await payoutsRepo(stack).get(payout.id))!;
+      expect(after.status).toBe('processing');
+      expect(after.errorMessage).toBe('');
+      expect(after.attempts.map((a) => a.cashfreeStatus)).not.toContain('FAILED');
+    } finally {
+      await sandbox.faults({ beneficiary: account, statusClientErrors: 0 });
+    }
   });
 });
 

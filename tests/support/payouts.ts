@@ -1,4 +1,5 @@
 import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { OwnerPayout } from '../../shared/domain/entities';
 import { pendingPayment } from '../../shared/payments/new-payment';
 import { DEMO } from '../../infra/local/demo';
@@ -165,6 +166,22 @@ export function sandboxControl(stack: TestStack) {
       };
       return all.transfers.filter((t) => t.transfer_id.startsWith(`PAYOUT_${payoutId}_`));
     },
+    /** Cashfree changes a transfer's status now (a late SUCCESS, a REVERSED days later); its webhook follows. */
+    setStatus: async (transferId: string, status: string, statusCode: string) => {
+      const res = await fetch(`${base}/_sandbox/transfers/${transferId}/status`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ status, status_code: statusCode }),
+      });
+      if (res.status !== 200) throw new Error(`set status: HTTP ${res.status} ${await res.text()}`);
+      return (await res.json()) as { transfer_id: string; status: string; transfer_utr: string | null };
+    },
+    webhooksOf: async (transferId: string) =>
+      (
+        (await (await fetch(`${base}/_sandbox/webhooks`)).json()) as {
+          webhooks: { transfer_id: string; type: string; dropped?: boolean }[];
+        }
+      ).webhooks.filter((w) => w.transfer_id === transferId),
     setBalance: (balancePaise: number) =>
       fetch(`${base}/_sandbox/balance`, {
         method: 'POST',
@@ -186,4 +203,27 @@ export async function historyOf(stack: TestStack, payoutId: string, run = 1) {
     nextToken = page.nextToken;
   } while (nextToken);
   return { executionArn, events };
+}
+
+/** Faults of the local Step Functions endpoint (docs/local-stack.md), for one execution name or all. */
+export async function stepFunctionsFaults(stack: TestStack, faults: Record<string, unknown>) {
+  const res = await fetch(`${stack.urls.sfn}/_sandbox/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
+  if (res.status !== 200) throw new Error(`step functions faults: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+export function executionArnOf(stack: TestStack, payoutId: string, run = 1): string {
+  return `${stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${payoutId}-${run}`;
+}
+
+/** The raw payouts-table item, index keys included (to see whether the reconciler still watches it). */
+export async function payoutItem(stack: TestStack, payoutId: string) {
+  const out = await stack.documentClient.send(
+    new GetCommand({ TableName: stack.tables.payouts, Key: { pk: `PAYOUT#${payoutId}`, sk: 'PAYOUT' } }),
+  );
+  return out.Item ?? null;
 }

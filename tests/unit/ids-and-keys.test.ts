@@ -7,7 +7,7 @@ import {
   paymentIdFromMerchantOrderId,
   transferIdFor,
 } from '../../shared/domain/ids';
-import { keys } from '../../shared/repositories/keys';
+import { keys, WATCH_SHARDS } from '../../shared/repositories/keys';
 
 describe('ids', () => {
   it('are sortable ULIDs, newer after older', () => {
@@ -57,6 +57,25 @@ describe('keys', () => {
       gsi4sk: `${at}#X`,
     });
     expect(keys.payoutSortKey({ id: 'X', initiatedAt: at })).toBe(`${at}#X`);
+  });
+
+  it('put watched payouts on one of the watch index shards, by id, ordered by their watch mark', () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    const shards = new Set<string>();
+    for (const id of [
+      '01J0000000000000000000000A',
+      '01J0000000000000000000000B',
+      '01J0000000000000000000000C',
+      '01J0000000000000000000000D',
+    ]) {
+      const key = keys.payoutWatch(id, at);
+      expect(key.gsi5sk).toBe(`${at}#${id}`);
+      expect(keys.payoutWatch(id, '2027-01-01T00:00:00.000Z').gsi5pk).toBe(key.gsi5pk);
+      shards.add(key.gsi5pk);
+    }
+    expect([...shards].sort()).toEqual(
+      Array.from({ length: WATCH_SHARDS }, (_, i) => keys.payoutWatchShard(i)).sort(),
+    );
   });
 
   it('index owners by lower-cased name for a prefix search', () => {

@@ -13,12 +13,25 @@ describe('payout status transitions', () => {
         'processing->completed',
         'processing->retry_scheduled',
         'processing->failed',
+        'processing->reversed',
         'retry_scheduled->processing',
         'retry_scheduled->failed',
+        'retry_scheduled->completed',
         'failed->retry_scheduled',
+        'failed->completed',
         'completed->reversed',
+        'reversed->completed',
       ].sort(),
     );
+  });
+
+  it('lets a success win from every status that has had a transfer', () => {
+    expect(allowedSources('completed').sort()).toEqual([
+      'failed',
+      'processing',
+      'retry_scheduled',
+      'reversed',
+    ]);
   });
 
   it('never moves a completed payout back', () => {

@@ -7,12 +7,17 @@ import { dirname } from 'node:path';
 import { JSONPath } from 'jsonpath-plus';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { z } from 'zod';
+import { FaultBook, serveFaultControl } from '../sandboxes/faults';
+import { SandboxRequestError, sendJson } from '../sandboxes/http-util';
 
 /**
  * A local Step Functions endpoint (AWS JSON 1.0 protocol) so that `@aws-sdk/client-sfn` code runs unchanged:
  * Start/Describe/List/Stop/GetExecutionHistory/RedriveExecution and Describe/ListStateMachines. Executions run
  * the synthesized ASL with `aws-local-stepfunctions`, Task states call local functions by state name, waits and
  * retry intervals are scaled by `timeScale`, and executions are persisted so a restart resumes them.
+ * `/_sandbox/faults` (docs/local-stack.md) makes chosen calls fail, so tests can see what a failed
+ * StartExecution leaves behind.
  */
 export interface LocalStateMachine {
   stateMachineArn: string;
@@ -78,6 +83,7 @@ const isValidName = (name: string) =>
   !NAME_FORBIDDEN.test(name) &&
   ![...name].some((c) => c.charCodeAt(0) < 32 || (c.charCodeAt(0) >= 127 && c.charCodeAt(0) <= 159));
 const seconds = (ms: number) => ms / 1000;
+const EXECUTION_NAME = z.string().refine(isValidName, 'an execution name');
 
 const ENTERED: Record<string, string> = {
   Task: 'TaskStateEntered',
@@ -98,6 +104,13 @@ const EXITED: Record<string, string> = {
   Map: 'MapStateExited',
   Parallel: 'ParallelStateExited',
 };
+
+const faultsSchema = z.strictObject({
+  // The next n StartExecution calls answer ExecutionLimitExceeded, as Step Functions does at its open-executions
+  // quota; nothing is started.
+  startExecutionFailures: z.number().int().min(0).max(1000).optional(),
+});
+type Faults = z.infer<typeof faultsSchema>;
 
 function executionArnFor(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
@@ -137,6 +150,8 @@ export async function startLocalStepFunctions(
     });
   }
   const executions = new Map<string, ExecutionRecord>();
+  // Faults, global or for one execution name (`<payoutId>-<run>`), so a test's fault meets only its own call.
+  const faults = new FaultBook<Faults>(() => ({}));
   const aborters = new Map<string, () => void>();
   const runs = new Set<Promise<void>>();
   let closing = false;
@@ -457,6 +472,11 @@ export async function startLocalStepFunctions(
         throw new ApiError('InvalidExecutionInput', 'Invalid execution input: not JSON');
       }
       const executionArn = executionArnFor(machine.stateMachineArn, name);
+      if (faults.take('startExecutionFailures', name))
+        throw new ApiError(
+          'ExecutionLimitExceeded',
+          'The maximum number of open executions has been reached.',
+        );
       const existing = executions.get(executionArn);
       if (existing) {
         // Standard workflows: same name and input while running is idempotent; anything else is a conflict.
@@ -584,6 +604,27 @@ export async function startLocalStepFunctions(
   }
 
   const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    if (url.pathname === '/_sandbox/faults') {
+      const control = {
+        schema: faultsSchema,
+        scopeName: 'executionName',
+        scope: EXECUTION_NAME,
+        errorCode: 'bad_request',
+      };
+      serveFaultControl(faults, control, req, res, url)
+        .then((served) => {
+          if (!served) sendJson(res, 405, { code: 'bad_request', message: 'GET or POST only' });
+        })
+        .catch((error: unknown) => {
+          const e =
+            error instanceof SandboxRequestError
+              ? error
+              : new SandboxRequestError(500, 'error', String(error));
+          sendJson(res, e.status, { code: e.code, message: e.message });
+        });
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

@@ -47,7 +47,13 @@ type Step = { status: string; status_code: string; status_description: string; a
  */
 export const TEST_BENEFICIARIES: Record<
   string,
-  { outcome: string; steps: (life: { p: number; f: number }) => Step[]; firstAttemptOnly?: boolean }
+  {
+    outcome: string;
+    steps: (life: { p: number; f: number }) => Step[];
+    firstAttemptOnly?: boolean;
+    /** With firstAttemptOnly: the steps of the beneficiary's later transfers (default: PENDING, then SUCCESS). */
+    laterSteps?: (life: { p: number; f: number }) => Step[];
+  }
 > = {
   '000000000001': {
     outcome: 'FAILED INVALID_BENE_ACCOUNT_OR_IFSC (permanent)',
@@ -88,6 +94,19 @@ export const TEST_BENEFICIARIES: Record<
       pending(p),
       final('FAILED', 'WAIT_TIME_EXCEEDED', 'Bank did not respond in time', f),
     ],
+  },
+  '000000000010': {
+    outcome: 'FAILED WAIT_TIME_EXCEEDED on the first transfer only, then PENDING for 1 h, then SUCCESS',
+    firstAttemptOnly: true,
+    steps: ({ p, f }) => [
+      pending(p),
+      final('FAILED', 'WAIT_TIME_EXCEEDED', 'Bank did not respond in time', f),
+    ],
+    laterSteps: ({ p }) => [pending(p), success(3_600_000)],
+  },
+  '000000000011': {
+    outcome: 'PENDING until its status is set (POST /_sandbox/transfers/{transfer_id}/status)',
+    steps: ({ p }) => [pending(p)],
   },
   '000000000007': {
     outcome: 'PENDING SCHEDULED_FOR_NEXT_WORKINGDAY for 1 h, then SUCCESS',
@@ -170,6 +189,8 @@ const faultsSchema = z.strictObject({
   createTimeoutsAfterAccept: z.number().int().min(0).max(1000).optional(),
   statusErrors: z.number().int().min(0).max(1000).optional(),
   statusTimeouts: z.number().int().min(0).max(1000).optional(),
+  // 400 on a status read: a refusal that says nothing about the transfer itself.
+  statusClientErrors: z.number().int().min(0).max(1000).optional(),
   rateLimit: z
     .strictObject({
       count: z.number().int().min(0).max(1000),
@@ -239,6 +260,12 @@ const transferSchema = z.looseObject({
     .max(70)
     .regex(/^[A-Za-z0-9 ]*$/, 'transfer_remarks_invalid')
     .optional(),
+});
+
+const statusSchema = z.strictObject({
+  status: z.enum(['RECEIVED', 'PENDING', 'APPROVAL_PENDING', 'SUCCESS', 'FAILED', 'REJECTED', 'REVERSED']),
+  status_code: z.string().regex(/^[A-Z_]{1,50}$/),
+  status_description: z.string().max(200).default('Set by the sandbox control'),
 });
 
 export function signCashfreeWebhook(secret: string, timestamp: string, rawBody: string): string {
@@ -523,7 +550,9 @@ export async function startCashfreeSandbox(
       beneficiaryAttempts[key] = (beneficiaryAttempts[key] ?? 0) + 1;
       const special = TEST_BENEFICIARIES[key];
       const useSpecial = special && (!special.firstAttemptOnly || beneficiaryAttempts[key] === 1);
-      const steps = useSpecial ? special.steps(life) : [pending(life.p), success(life.f)];
+      const steps = useSpecial
+        ? special.steps(life)
+        : (special?.laterSteps?.(life) ?? [pending(life.p), success(life.f)]);
       const now = new Date().toISOString();
       const t: Transfer = {
         transfer_id: body.transfer_id,
@@ -571,6 +600,8 @@ export async function startCashfreeSandbox(
       }
       if (faults.take('statusErrors', beneficiary))
         return cfError(res, 500, 'api_error', 'internal_server_error', 'Internal Server Error');
+      if (faults.take('statusClientErrors', beneficiary))
+        return cfError(res, 400, 'invalid_request_error', 'bad_request', 'Request could not be processed');
       if (!id && !cf)
         return cfError(
           res,
@@ -600,6 +631,18 @@ export async function startCashfreeSandbox(
       const t = transfers.get(decodeURIComponent(m[1] ?? ''));
       if (!t) throw new SandboxRequestError(404, 'transfer_id_not_found', 'No such transfer');
       return sendJson(res, 200, { ...publicView(t), create_calls: t._createCalls });
+    }
+    if (method === 'POST' && (m = /^\/_sandbox\/transfers\/([^/]+)\/status$/.exec(path))) {
+      const t = transfers.get(decodeURIComponent(m[1] ?? ''));
+      if (!t) throw new SandboxRequestError(404, 'transfer_id_not_found', 'No such transfer');
+      const parsed = statusSchema.safeParse(parseJsonObject(await readBody(req)));
+      if (!parsed.success)
+        throw new SandboxRequestError(400, 'bad_request', parsed.error.issues[0]?.message ?? 'invalid body');
+      const { status, status_code: code, status_description: description } = parsed.data;
+      // Cashfree changing its mind (a late SUCCESS after FAILED) or a bank returning money days later (REVERSED).
+      t._steps = [{ status, status_code: code, status_description: description, afterMs: 0 }];
+      advance(t);
+      return sendJson(res, 200, publicView(t));
     }
     if (method === 'POST' && (m = /^\/_sandbox\/transfers\/([^/]+)\/advance$/.exec(path))) {
       const t = transfers.get(decodeURIComponent(m[1] ?? ''));
