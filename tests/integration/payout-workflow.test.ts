@@ -200,11 +200,12 @@ describe('unknown outcomes never double-pay', () => {
     // checks then come first.
     ['status checks failing', '234567890106', { statusErrors: 3, dropWebhooks: 1 }],
     // A 4xx on the status read says nothing about the transfer: the attempt stays unknown and is asked again,
-    // never failed (the transfer it asked about was accepted).
+    // never failed (the transfer it asked about was accepted). Its webhook is dropped, so that only a status
+    // read can complete the payout, after both refused reads.
     [
       'accepted, then a 502, and the status reads asking about it refused with a 400',
       '234567890107',
-      { createErrorsAfterAccept: 1, statusClientErrors: 2 },
+      { createErrorsAfterAccept: 1, statusClientErrors: 2, dropWebhooks: 1 },
     ],
     ['status checks refused with a 400', '234567890108', { statusClientErrors: 3, dropWebhooks: 1 }],
   ])(
