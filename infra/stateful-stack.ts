@@ -75,6 +75,12 @@ export class StatefulStack extends Stack {
       partitionKey: { name: 'gsi4pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'gsi4sk', type: dynamodb.AttributeType.STRING },
     });
+    // Sparse: only payouts flagged needs_attention carry gsi5pk (the operators' queue).
+    this.payoutsTable.addGlobalSecondaryIndex({
+      indexName: 'byAttention',
+      partitionKey: { name: 'gsi5pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'gsi5sk', type: dynamodb.AttributeType.STRING },
+    });
 
     const dlq = (name: string) =>
       new sqs.Queue(this, name, {

@@ -150,6 +150,10 @@ export class StatelessStack extends Stack {
             fn.addEnvironment('PAYOUT_STATE_MACHINE_ARN', this.workflow.stateMachine.stateMachineArn);
             this.workflow.stateMachine.grantStartExecution(fn);
             break;
+          case 'stateMachineRead':
+            fn.addEnvironment('PAYOUT_STATE_MACHINE_ARN', this.workflow.stateMachine.stateMachineArn);
+            this.workflow.stateMachine.grantExecution(fn, 'states:DescribeExecution');
+            break;
         }
       }
     }

@@ -23,6 +23,7 @@ import {
   startDynamoDbLocal,
   startStreamPoller,
 } from './dynamodb';
+import { createConsoleSite } from './console-site';
 import { startHttpAdapter } from './http-adapter';
 import { LocalLambda } from './lambda/local-lambda';
 import { startCashfreeSandbox } from './sandboxes/cashfree';
@@ -60,7 +61,7 @@ export interface LocalStackOptions {
 }
 
 export interface LocalStack {
-  urls: { http: string; phonepe: string; cashfree: string; dynamodb: string; sfn: string };
+  urls: { http: string; console: string; phonepe: string; cashfree: string; dynamodb: string; sfn: string };
   issuer: LocalIssuer;
   credentials: LocalCredentials;
   tables: { directory: string; payments: string; payouts: string };
@@ -346,6 +347,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: httpPort,
       routes: API_ROUTES,
       issuer,
+      serveOther: createConsoleSite({ outdir: join(dataDir, 'console'), issuer }).handle,
       invoke: (route, event) => functions[route.fn].invoke(event),
       log: (m, d) => log(`[http] ${m}`, d),
     });
@@ -359,6 +361,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return {
       urls: {
         http: http.url,
+        console: `${http.url}/admin/`,
         phonepe: phonepe.url,
         cashfree: cashfree.url,
         dynamodb: dynamo.endpoint,

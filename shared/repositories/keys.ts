@@ -16,6 +16,7 @@
  *   - payouts in a status, newest first ............. GSI byStatus: gsi2pk = PAYOUT_STATUS#<status>, gsi2sk = initiatedAt#id
  *   - an owner's payouts in a status ................ GSI byOwnerStatus: gsi3pk = OWNER#<ownerId>#STATUS#<status>, gsi3sk = same
  *   - all payouts, newest first (admins) ............ GSI byMonth: gsi4pk = PAYOUT_MONTH#<YYYY-MM>, gsi4sk = same, months walked backwards
+ *   - payouts flagged for an operator (sparse) ....... GSI byAttention: gsi5pk = PAYOUT_ATTENTION, gsi5sk = same
  *   - a date range on initiated_at .................. key condition on any of the sort keys above (BETWEEN)
  *  directory table
  *   - owners by name prefix, case-insensitive ....... GSI byName: gsi1pk = OWNER_NAME, gsi1sk = lower(name)#id
@@ -36,7 +37,15 @@ export const keys = {
   }),
   payout: (id: string) => ({ pk: `PAYOUT#${id}`, sk: 'PAYOUT' }),
   payoutOfPayment: (paymentId: string) => ({ pk: `PAYMENT#${paymentId}`, sk: 'PAYOUT' }),
-  payoutIndexes: (p: { id: string; ownerId: string; status: string; initiatedAt: string }) => ({
+  payoutIndexes: (p: {
+    id: string;
+    ownerId: string;
+    status: string;
+    initiatedAt: string;
+    needsAttention?: boolean;
+  }) => ({
+    // Sparse: only flagged payouts are in the index, so the operators' queue is one small query.
+    ...(p.needsAttention ? { gsi5pk: 'PAYOUT_ATTENTION', gsi5sk: `${p.initiatedAt}#${p.id}` } : {}),
     gsi1pk: `OWNER#${p.ownerId}`,
     gsi1sk: `${p.initiatedAt}#${p.id}`,
     gsi2pk: `PAYOUT_STATUS#${p.status}`,

@@ -39,6 +39,8 @@ export function payoutFromItem(item: Record<string, unknown> | undefined): Owner
     gsi3sk: _f,
     gsi4pk: _g,
     gsi4sk: _h,
+    gsi5pk: _i,
+    gsi5sk: _j,
     ...rest
   } = item;
   return rest as unknown as OwnerPayout;

@@ -35,9 +35,9 @@ describe('stateful stack', () => {
     });
   });
 
-  it('indexes payouts by owner, status, owner+status and month, and owners by name', () => {
+  it('indexes payouts by owner, status, owner+status, month and attention flag, and owners by name', () => {
     stateful.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: ['byOwner', 'byStatus', 'byOwnerStatus', 'byMonth'].map((name) =>
+      GlobalSecondaryIndexes: ['byOwner', 'byStatus', 'byOwnerStatus', 'byMonth', 'byAttention'].map((name) =>
         Match.objectLike({ IndexName: name }),
       ),
     });
