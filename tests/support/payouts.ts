@@ -33,6 +33,7 @@ export async function completedPaymentFor(
   stack: TestStack,
   details: OwnerPaymentDetails | null,
   rentPaise = 1_234_500,
+  names: { owner?: string; unit?: string } = {},
 ) {
   const directory = stack.directory;
   const payments = new DynamoPaymentRepository(stack.documentClient, stack.tables.payments);
@@ -42,7 +43,7 @@ export async function completedPaymentFor(
   const tenantId = newId();
   await directory.putOwner({
     id: ownerId,
-    name: 'Test Owner',
+    name: names.owner ?? 'Test Owner',
     email: 'o@example.com',
     phone: '',
     paymentDetails: details,
@@ -53,7 +54,7 @@ export async function completedPaymentFor(
     id: unitId,
     propertyId: newId(),
     ownerId,
-    unitNumber: 'T-1',
+    unitNumber: names.unit ?? 'T-1',
     rentPaise: paise(rentPaise),
     createdAt: now,
   });
@@ -81,7 +82,7 @@ export async function completedPaymentFor(
   };
   await payments.create(payment);
   await payments.save({ ...payment, status: 'completed', completedAt: now }, 1);
-  return { paymentId: id, ownerId, directory };
+  return { paymentId: id, ownerId, unitId, directory };
 }
 
 /**
