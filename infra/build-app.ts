@@ -1,4 +1,5 @@
 import type { App } from 'aws-cdk-lib';
+import { ConsoleStack } from './console-stack';
 import { StatefulStack } from './stateful-stack';
 import { StatelessStack } from './stateless-stack';
 import type { ProviderEndpoints } from './stateless-stack';
@@ -27,6 +28,7 @@ export class InvalidContextError extends Error {
 export interface BuiltApp {
   stateful: StatefulStack;
   stateless: StatelessStack;
+  console: ConsoleStack;
 }
 
 export function buildApp(app: App): BuiltApp {
@@ -44,12 +46,30 @@ export function buildApp(app: App): BuiltApp {
     account: process.env.CDK_DEFAULT_ACCOUNT,
     region: process.env.CDK_DEFAULT_REGION ?? 'ap-south-1',
   };
-  const stateful = new StatefulStack(app, `RentPayout-${stage}-Stateful`, { env });
+  // Globally unique across Cognito: the stage and the account keep deployments apart.
+  const consoleLoginDomainPrefix = String(
+    app.node.tryGetContext('consoleLoginDomainPrefix') ?? `rent-payout-${stage}-${env.account ?? 'local'}`,
+  );
+  if (
+    !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(consoleLoginDomainPrefix) ||
+    /aws|amazon|cognito/.test(consoleLoginDomainPrefix)
+  )
+    throw new InvalidContextError(
+      `context consoleLoginDomainPrefix "${consoleLoginDomainPrefix}" must be lowercase letters, digits and - ` +
+        '(at most 63, not containing aws, amazon or cognito)',
+    );
+  const stateful = new StatefulStack(app, `RentPayout-${stage}-Stateful`, { env, consoleLoginDomainPrefix });
   const stateless = new StatelessStack(app, `RentPayout-${stage}-Stateless`, {
     env,
     stateful,
     endpoints: { ...PROVIDERS[providers], paymentRedirectUrl },
   });
   stateless.addStackDependency(stateful);
-  return { stateful, stateless };
+  const consoleStack = new ConsoleStack(app, `RentPayout-${stage}-Console`, {
+    env,
+    hosting: stateful.console,
+    apiUrl: stateless.httpApi.apiEndpoint,
+  });
+  consoleStack.addStackDependency(stateless);
+  return { stateful, stateless, console: consoleStack };
 }

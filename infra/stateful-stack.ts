@@ -5,11 +5,17 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ConsoleHosting } from './console-hosting';
 
 /**
  * What holds data and must outlive any deployment of the code: tables, dead-letter queues, secrets, users.
  * Key design and access patterns: shared/repositories/keys.ts.
  */
+export interface StatefulStackProps extends StackProps {
+  /** Prefix of the console's managed login domain (https://<prefix>.auth.<region>.amazoncognito.com). */
+  consoleLoginDomainPrefix: string;
+}
+
 export class StatefulStack extends Stack {
   public readonly directoryTable: dynamodb.Table;
   public readonly paymentsTable: dynamodb.Table;
@@ -21,8 +27,9 @@ export class StatefulStack extends Stack {
   public readonly paymentDetailsKey: secretsmanager.Secret;
   public readonly userPool: cognito.UserPool;
   public readonly userPoolClient: cognito.UserPoolClient;
+  public readonly console: ConsoleHosting;
 
-  public constructor(scope: Construct, id: string, props?: StackProps) {
+  public constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
 
     const tableDefaults = {
@@ -160,7 +167,14 @@ export class StatefulStack extends Stack {
       accessTokenValidity: Duration.hours(1),
     });
 
+    this.console = new ConsoleHosting(this, 'Console', {
+      userPool: this.userPool,
+      domainPrefix: props.consoleLoginDomainPrefix,
+    });
+
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'ConsoleClientId', { value: this.console.client.userPoolClientId });
+    new CfnOutput(this, 'ConsoleLoginUrl', { value: this.console.loginUrl });
   }
 }

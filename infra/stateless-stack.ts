@@ -182,7 +182,8 @@ export class StatelessStack extends Stack {
     });
 
     const authorizer = new HttpJwtAuthorizer('CognitoJwt', stateful.userPool.userPoolProviderUrl, {
-      jwtAudience: [stateful.userPoolClient.userPoolClientId],
+      // The owner app's client and the operators' console's.
+      jwtAudience: [stateful.userPoolClient.userPoolClientId, stateful.console.client.userPoolClientId],
     });
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
@@ -190,6 +191,14 @@ export class StatelessStack extends Stack {
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'rent-payout: owner app, tenant payments, provider webhooks',
       createDefaultStage: false,
+      // The operators' console calls the API from its own origin (CloudFront); nothing else is a browser.
+      corsPreflight: {
+        allowOrigins: [stateful.console.origin],
+        allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.PUT],
+        allowHeaders: ['authorization', 'content-type'],
+        exposeHeaders: ['content-disposition'],
+        maxAge: Duration.hours(1),
+      },
     });
     new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,

@@ -92,15 +92,9 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams | null> {
 }
 
 export function createConsoleSite(opts: { outdir: string; issuer: LocalIssuer }): ConsoleSite {
-  let built: Promise<string> | null = null;
+  let built: string | null = null;
   const dist = () => {
-    built ??= buildConsole(opts.outdir).then(
-      (b) => b.outdir,
-      (error: unknown) => {
-        built = null;
-        throw error;
-      },
-    );
+    built ??= buildConsole(opts.outdir).outdir;
     return built;
   };
 
@@ -163,7 +157,7 @@ export function createConsoleSite(opts: { outdir: string; issuer: LocalIssuer })
         send(res, 200, TYPES['.json'] as string, JSON.stringify(config));
         return true;
       }
-      const dir = await dist();
+      const dir = dist();
       if (path.startsWith(`${CONSOLE_PATH}assets/`)) {
         const rel = normalize(path.slice(CONSOLE_PATH.length));
         if (rel.startsWith('..') || !/^assets\/[\w-]+\.(js|css)$/.test(rel)) {
