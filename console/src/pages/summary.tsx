@@ -108,13 +108,13 @@ export function SummaryPage({ query }: { query: URLSearchParams }) {
             <h2 id="summary-chart">Amount by status</h2>
             <svg
               class="chart"
-              viewBox={`0 0 320 ${PAYOUT_STATUSES.length * 34}`}
+              viewBox={`0 0 360 ${PAYOUT_STATUSES.length * 34}`}
               role="img"
               aria-labelledby="summary-chart"
             >
               {PAYOUT_STATUSES.map((st, i) => {
                 const amount = s.by_status[st]?.amount ?? '0.00';
-                const w = (Number(amount) / max) * 180;
+                const w = (Number(amount) / max) * 150;
                 return (
                   <g key={st} transform={`translate(0 ${i * 34})`}>
                     <text x="0" y="20" class="chart-label">
@@ -128,7 +128,7 @@ export function SummaryPage({ query }: { query: URLSearchParams }) {
                       rx="3"
                       class={`bar status-${st}`}
                     />
-                    <text x={104 + Math.max(w, 1)} y="20" class="chart-value">
+                    <text x={116 + Math.max(w, 1)} y="20" class="chart-value">
                       {rupees(amount)}
                     </text>
                   </g>
