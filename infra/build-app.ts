@@ -58,7 +58,11 @@ export function buildApp(app: App): BuiltApp {
       `context consoleLoginDomainPrefix "${consoleLoginDomainPrefix}" must be lowercase letters, digits and - ` +
         '(at most 63, not containing aws, amazon or cognito)',
     );
-  const stateful = new StatefulStack(app, `RentPayout-${stage}-Stateful`, { env, consoleLoginDomainPrefix });
+  const stateful = new StatefulStack(app, `RentPayout-${stage}-Stateful`, {
+    env,
+    consoleLoginDomainPrefix,
+    stage,
+  });
   const stateless = new StatelessStack(app, `RentPayout-${stage}-Stateless`, {
     env,
     stateful,

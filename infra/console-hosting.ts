@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -17,6 +17,15 @@ export interface ConsoleHostingProps {
   userPool: cognito.UserPool;
   /** Cognito domain prefix (globally unique): https://<prefix>.auth.<region>.amazoncognito.com */
   domainPrefix: string;
+  stage: string;
+}
+
+/**
+ * The site bucket's name, from the stage, account and region: the Console stack names the bucket by it rather
+ * than by a cross-stack reference, so its deployment's IAM policy reads the same before and after synthesis.
+ */
+export function consoleBucketName(stage: string): string {
+  return `rp-console-${stage}-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
 }
 
 /** The console's path on its distribution (the same as on the local stack). */
@@ -36,6 +45,7 @@ const VIEWER_REQUEST = `function handler(event) {
 
 export class ConsoleHosting extends Construct {
   public readonly bucket: s3.Bucket;
+  public readonly bucketName: string;
   public readonly distribution: cloudfront.Distribution;
   public readonly domain: cognito.UserPoolDomain;
   public readonly client: cognito.UserPoolClient;
@@ -60,7 +70,9 @@ export class ConsoleHosting extends Construct {
       reason: 'This is the access-log bucket itself; logging it into itself would loop.',
     });
 
+    this.bucketName = consoleBucketName(props.stage);
     this.bucket = new s3.Bucket(this, 'Site', {
+      bucketName: this.bucketName,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,

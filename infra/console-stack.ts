@@ -1,5 +1,5 @@
 import { CfnOutput, DockerImage, Stack, Token, Validations } from 'aws-cdk-lib';
-import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { StackProps } from 'aws-cdk-lib';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
@@ -52,7 +52,7 @@ export class ConsoleStack extends Stack {
     });
     new s3deploy.BucketDeployment(this, 'Page', {
       sources: [page, config],
-      destinationBucket: hosting.bucket,
+      destinationBucket: s3.Bucket.fromBucketName(this, 'Site', hosting.bucketName),
       destinationKeyPrefix: `${CONSOLE_PREFIX}/`,
       distribution: hosting.distribution,
       distributionPaths: [`/${CONSOLE_PREFIX}/*`],
@@ -62,7 +62,6 @@ export class ConsoleStack extends Stack {
     });
     // CDK's BucketDeployment handler: cdk-nag reports each of its policy's findings by name.
     const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
-    const site = Stack.of(hosting.bucket).getLogicalId(hosting.bucket.node.defaultChild as CfnBucket);
     const copy =
       'the BucketDeployment handler (aws-cdk-lib) copies the asset into the console prefix and deletes what ' +
       'the new version no longer has: S3 read on its asset bucket, read/write on the site bucket';
@@ -83,7 +82,13 @@ export class ConsoleStack extends Stack {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${region}/*]`,
         reason: copy,
       },
-      { id: `AwsSolutions-IAM5[Resource::<${site}.Arn>/*]`, reason: copy },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${hosting.bucketName.replace(
+          /\$\{Token\[AWS\.(\w+)\.\d+\]\}/g,
+          '<AWS::$1>',
+        )}/*]`,
+        reason: copy,
+      },
       {
         id: 'AwsSolutions-L1',
         reason: "The BucketDeployment handler's runtime is chosen by aws-cdk-lib, which is kept current.",

@@ -14,6 +14,7 @@ import { ConsoleHosting } from './console-hosting';
 export interface StatefulStackProps extends StackProps {
   /** Prefix of the console's managed login domain (https://<prefix>.auth.<region>.amazoncognito.com). */
   consoleLoginDomainPrefix: string;
+  stage: string;
 }
 
 export class StatefulStack extends Stack {
@@ -170,6 +171,7 @@ export class StatefulStack extends Stack {
     this.console = new ConsoleHosting(this, 'Console', {
       userPool: this.userPool,
       domainPrefix: props.consoleLoginDomainPrefix,
+      stage: props.stage,
     });
 
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
