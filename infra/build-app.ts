@@ -2,10 +2,11 @@ import { Aspects, Validations } from 'aws-cdk-lib';
 import type { App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AlarmNotifications, StageLogDefaults } from './aspects';
+import { ConsoleStack } from './console-stack';
 import { StatefulStack } from './stateful-stack';
 import { StatelessStack } from './stateless-stack';
 import type { ProviderEndpoints } from './stateless-stack';
-import { readStageConfig } from './stage-config';
+import { InvalidContextError, readStageConfig } from './stage-config';
 import type { Providers, StageConfig } from './stage-config';
 
 export { InvalidContextError } from './stage-config';
@@ -28,6 +29,7 @@ export interface BuiltApp {
   config: StageConfig;
   stateful: StatefulStack;
   stateless: StatelessStack;
+  console: ConsoleStack;
 }
 
 export interface BuildOptions {
@@ -44,7 +46,24 @@ export function buildApp(app: App, options: BuildOptions = {}): BuiltApp {
     account: process.env.CDK_DEFAULT_ACCOUNT,
     region: process.env.CDK_DEFAULT_REGION ?? 'ap-south-1',
   };
-  const stateful = new StatefulStack(app, `RentPayout-${config.stage}-Stateful`, { env, config });
+  // Globally unique across Cognito: the stage and the account keep deployments apart.
+  const consoleLoginDomainPrefix = String(
+    app.node.tryGetContext('consoleLoginDomainPrefix') ??
+      `rent-payout-${config.stage}-${env.account ?? 'local'}`,
+  );
+  if (
+    !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(consoleLoginDomainPrefix) ||
+    /aws|amazon|cognito/.test(consoleLoginDomainPrefix)
+  )
+    throw new InvalidContextError(
+      `context consoleLoginDomainPrefix "${consoleLoginDomainPrefix}" must be lowercase letters, digits and - ` +
+        '(at most 63, not containing aws, amazon or cognito)',
+    );
+  const stateful = new StatefulStack(app, `RentPayout-${config.stage}-Stateful`, {
+    env,
+    config,
+    consoleLoginDomainPrefix,
+  });
   const stateless = new StatelessStack(app, `RentPayout-${config.stage}-Stateless`, {
     env,
     config,
@@ -52,10 +71,16 @@ export function buildApp(app: App, options: BuildOptions = {}): BuiltApp {
     endpoints: { ...PROVIDERS[config.providers], paymentRedirectUrl: config.paymentRedirectUrl },
   });
   stateless.addStackDependency(stateful);
+  const consoleStack = new ConsoleStack(app, `RentPayout-${config.stage}-Console`, {
+    env,
+    hosting: stateful.console,
+    apiUrl: stateless.httpApi.apiEndpoint,
+  });
+  consoleStack.addStackDependency(stateless);
 
   // Whole-app rules, so that alarms and log groups added anywhere (now or later) follow them.
   Aspects.of(app).add(new AlarmNotifications(stateful.alarmTopic));
   Aspects.of(app).add(new StageLogDefaults(config));
   if (options.nag !== false) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { config, stateful, stateless };
+  return { config, stateful, stateless, console: consoleStack };
 }

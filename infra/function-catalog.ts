@@ -73,6 +73,22 @@ export const FUNCTIONS = {
     memoryMb: 256,
     needs: [],
   },
+  ownerPaymentDetailsAdmin: {
+    service: 'owner-payment-details-admin',
+    entry: 'functions/http/owner-payment-details-admin.ts',
+    description: "Admins: an owner's payment details (masked) and their history, read-only",
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    needs: ['directory'],
+  },
+  payoutExecutions: {
+    service: 'payout-executions',
+    entry: 'functions/http/payout-executions.ts',
+    description: "GET /api/admin/payouts/{id}/executions/: a payout's workflow runs (DescribeExecution)",
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    needs: ['payouts', 'stateMachineRead'],
+  },
   getPayment: {
     service: 'get-payment',
     entry: 'functions/http/get-payment.ts',

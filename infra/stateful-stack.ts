@@ -7,10 +7,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ConsoleHosting } from './console-hosting';
 import type { StageConfig } from './stage-config';
 
 export interface StatefulStackProps extends StackProps {
   config: StageConfig;
+  /** Prefix of the console's managed login domain (https://<prefix>.auth.<region>.amazoncognito.com). */
+  consoleLoginDomainPrefix: string;
 }
 
 /**
@@ -33,6 +36,7 @@ export class StatefulStack extends Stack {
   public readonly paymentDetailsKey: secretsmanager.Secret;
   public readonly userPool: cognito.UserPool;
   public readonly userPoolClient: cognito.UserPoolClient;
+  public readonly console: ConsoleHosting;
 
   public constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -101,6 +105,12 @@ export class StatefulStack extends Stack {
       partitionKey: { name: 'gsi5pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'gsi5sk', type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+    // Sparse: only payouts flagged needs_attention carry gsi6pk (the operators' queue).
+    this.payoutsTable.addGlobalSecondaryIndex({
+      indexName: 'byAttention',
+      partitionKey: { name: 'gsi6pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'gsi6sk', type: dynamodb.AttributeType.STRING },
     });
 
     const dlq = (name: string) => {
@@ -216,6 +226,12 @@ export class StatefulStack extends Stack {
       accessTokenValidity: Duration.hours(1),
     });
 
+    this.console = new ConsoleHosting(this, 'Console', {
+      userPool: this.userPool,
+      domainPrefix: props.consoleLoginDomainPrefix,
+      stage: config.stage,
+    });
+
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
       displayName: `rent-payout ${config.stage} alarms`,
       enforceSSL: true,
@@ -229,6 +245,8 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'ConsoleClientId', { value: this.console.client.userPoolClientId });
+    new CfnOutput(this, 'ConsoleLoginUrl', { value: this.console.loginUrl });
   }
 
   /** cdk-nag AwsSolutions findings this stack accepts, each with the reason. */

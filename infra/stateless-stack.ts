@@ -204,6 +204,7 @@ export class StatelessStack extends Stack {
             this.workflow.stateMachine.grantStartExecution(fn);
             break;
           case 'stateMachineRead':
+            fn.addEnvironment('PAYOUT_STATE_MACHINE_ARN', this.workflow.stateMachine.stateMachineArn);
             // The runs' executions only (grantRead would add activities and every state machine on "*").
             this.workflow.stateMachine.grantExecution(
               fn,
@@ -249,12 +250,21 @@ export class StatelessStack extends Stack {
     );
 
     const authorizer = new HttpJwtAuthorizer('CognitoJwt', stateful.userPool.userPoolProviderUrl, {
-      jwtAudience: [stateful.userPoolClient.userPoolClientId],
+      // The owner app's client and the operators' console's.
+      jwtAudience: [stateful.userPoolClient.userPoolClientId, stateful.console.client.userPoolClientId],
     });
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: config.logRetention });
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'rent-payout: owner app, tenant payments, provider webhooks',
       createDefaultStage: false,
+      // The operators' console calls the API from its own origin (CloudFront); nothing else is a browser.
+      corsPreflight: {
+        allowOrigins: [stateful.console.origin],
+        allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.PUT],
+        allowHeaders: ['authorization', 'content-type'],
+        exposeHeaders: ['content-disposition'],
+        maxAge: Duration.hours(1),
+      },
     });
     new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,

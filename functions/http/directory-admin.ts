@@ -7,7 +7,10 @@ import { BadRequestError, ForbiddenError, NotFoundError } from '../../shared/err
 import { apiHandler } from '../../shared/http/api-handler';
 import {
   ownerCreateBody,
+  ownerListQuery,
+  ownerUpdateBody,
   propertyCreateBody,
+  propertyUpdateBody,
   tenantCreateBody,
   tenantUpdateBody,
   unitCreateBody,
@@ -24,6 +27,7 @@ import { documentClient } from '../../shared/repositories/dynamodb';
 // details (owners set those themselves).
 const directory = new DynamoDirectoryRepository(documentClient, tableNames.directory());
 const pathSchema = z.object({ id: z.string().min(1).max(64) });
+const NAME_KEY = /^.{0,200}#[0-9A-HJKMNP-TV-Z]{26}$/;
 
 const presentOwner = (o: Omit<Owner, 'paymentDetails'>) => ({
   id: o.id,
@@ -68,6 +72,22 @@ export const handler = apiHandler(async (event) => {
   const kind = /\/api\/admin\/(owners|properties|units|tenants)/.exec(path)?.[1];
   const now = new Date().toISOString();
 
+  if (method === 'GET' && kind === 'owners' && !event.pathParameters?.id) {
+    // Owners by name, A to Z (the console's directory); the cursor is the last name key, opaque to callers.
+    const q = parseParams(event.queryStringParameters, ownerListQuery, 'query');
+    const after = q.cursor ? Buffer.from(q.cursor, 'base64url').toString('utf8') : undefined;
+    if (after !== undefined && !NAME_KEY.test(after)) throw new BadRequestError('Invalid cursor.');
+    const page = await directory.listOwners({
+      limit: q.page_size ?? 25,
+      ...(q.search ? { prefix: q.search } : {}),
+      ...(after ? { after } : {}),
+    });
+    return json(200, {
+      next: page.last ? Buffer.from(page.last, 'utf8').toString('base64url') : null,
+      results: page.owners.map(presentOwner),
+    });
+  }
+
   if (method === 'GET') {
     const { id } = parseParams(event.pathParameters, pathSchema, 'path');
     const found =
@@ -84,6 +104,22 @@ export const handler = apiHandler(async (event) => {
 
   if (method === 'PUT') {
     const { id } = parseParams(event.pathParameters, pathSchema, 'path');
+    if (kind === 'owners') {
+      const body = parseJsonBody(event, ownerUpdateBody);
+      const owner = await directory.updateOwnerContact(id, body, now);
+      if (!owner) throw new NotFoundError();
+      logger.info('Owner updated', { owner_id: id, actor: principal.userId });
+      return json(200, presentOwner(owner));
+    }
+    if (kind === 'properties') {
+      const body = parseJsonBody(event, propertyUpdateBody);
+      const property = await directory.getProperty(id);
+      if (!property) throw new NotFoundError();
+      const next: Property = { ...property, ...body };
+      await directory.putProperty(next);
+      logger.info('Property updated', { property_id: id, actor: principal.userId });
+      return json(200, presentProperty(next));
+    }
     if (kind === 'units') {
       const body = parseJsonBody(event, unitUpdateBody);
       const unit = await directory.getUnit(id);

@@ -1,10 +1,10 @@
 import { tableNames } from '../../shared/config/app-config';
 import { apiHandler } from '../../shared/http/api-handler';
-import { payoutResponse } from '../../shared/http/api-schemas';
+import { payoutListItem } from '../../shared/http/api-schemas';
 import { parseParams } from '../../shared/http/middleware';
 import { principalFromEvent } from '../../shared/http/principal';
 import { exportQuerySchema, listPayouts } from '../../shared/payouts/list-payouts';
-import { presentPayout } from '../../shared/payouts/present';
+import { presentPayoutRows } from '../../shared/payouts/payout-rows';
 import { DynamoDirectoryRepository } from '../../shared/repositories/directory-repository';
 import { documentClient } from '../../shared/repositories/dynamodb';
 import { DynamoPayoutRepository } from '../../shared/repositories/payout-repository';
@@ -18,8 +18,8 @@ const deps = {
   now: () => new Date(),
 };
 const MAX_ROWS = 10_000;
-// The contract's fields, in the order the API renders them.
-const COLUMNS = Object.keys(payoutResponse.shape) as (keyof typeof payoutResponse.shape)[];
+// The list's fields, in the order the API renders them.
+const COLUMNS = Object.keys(payoutListItem.shape) as (keyof typeof payoutListItem.shape)[];
 
 function csvCell(value: unknown): string {
   const text = value === null || value === undefined ? '' : String(value);
@@ -36,7 +36,8 @@ export const handler = apiHandler(async (event) => {
   let cursor: string | undefined;
   do {
     const page = await listPayouts(deps, principal, { ...query, page_size: 100, cursor });
-    for (const p of page.results.map(presentPayout)) rows.push(COLUMNS.map((c) => csvCell(p[c])).join(','));
+    for (const p of await presentPayoutRows(deps.directory, page.results))
+      rows.push(COLUMNS.map((c) => csvCell(p[c])).join(','));
     cursor = page.next ?? undefined;
   } while (cursor && rows.length <= MAX_ROWS);
   return {

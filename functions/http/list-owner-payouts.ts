@@ -5,7 +5,7 @@ import { principalFromEvent } from '../../shared/http/principal';
 import { json } from '../../shared/http/responses';
 import { listPayouts, listQuerySchema } from '../../shared/payouts/list-payouts';
 import { pageUrl } from '../../shared/payouts/payout-links';
-import { presentPayout } from '../../shared/payouts/present';
+import { presentPayoutRows } from '../../shared/payouts/payout-rows';
 import { DynamoDirectoryRepository } from '../../shared/repositories/directory-repository';
 import { documentClient } from '../../shared/repositories/dynamodb';
 import { DynamoPayoutRepository } from '../../shared/repositories/payout-repository';
@@ -29,6 +29,6 @@ export const handler = apiHandler(async (event) => {
   return json(200, {
     next: link(page.next),
     previous: link(page.previous),
-    results: page.results.map(presentPayout),
+    results: await presentPayoutRows(deps.directory, page.results),
   });
 });

@@ -18,6 +18,8 @@ export interface HttpAdapterOptions {
   routes: readonly ApiRoute[];
   invoke: (route: ApiRoute, event: APIGatewayProxyEventV2) => Promise<unknown>;
   issuer: LocalIssuer;
+  /** Serves what is not the API (the operators' console); false leaves the request to the routes. */
+  serveOther?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   log?: (message: string, data?: Record<string, unknown>) => void;
 }
 
@@ -86,6 +88,7 @@ export async function startHttpAdapter(
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         return res.end(html);
       }
+      if (opts.serveOther && (await opts.serveOther(req, res, url))) return;
       const candidates = compiled.filter((c) => c.pattern.test(url.pathname));
       // Like API Gateway, a static route wins over one with path parameters (export.csv over {id}).
       const match = candidates

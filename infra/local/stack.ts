@@ -24,6 +24,7 @@ import {
   startDynamoDbLocal,
   startStreamPoller,
 } from './dynamodb';
+import { createConsoleSite } from './console-site';
 import { startHttpAdapter } from './http-adapter';
 import { LocalLambda } from './lambda/local-lambda';
 import { startCashfreeSandbox } from './sandboxes/cashfree';
@@ -64,7 +65,7 @@ export interface LocalStackOptions {
 export type LocalSecretName = 'PHONEPE' | 'CASHFREE' | 'PAYMENT_DETAILS_KEY';
 
 export interface LocalStack {
-  urls: { http: string; phonepe: string; cashfree: string; dynamodb: string; sfn: string };
+  urls: { http: string; console: string; phonepe: string; cashfree: string; dynamodb: string; sfn: string };
   issuer: LocalIssuer;
   credentials: LocalCredentials;
   /**
@@ -393,6 +394,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: httpPort,
       routes: API_ROUTES,
       issuer,
+      serveOther: createConsoleSite({ outdir: join(dataDir, 'console'), issuer }).handle,
       invoke: (route, event) => functions[route.fn].invoke(event),
       log: (m, d) => log(`[http] ${m}`, d),
     });
@@ -406,6 +408,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return {
       urls: {
         http: http.url,
+        console: `${http.url}/admin/`,
         phonepe: phonepe.url,
         cashfree: cashfree.url,
         dynamodb: dynamo.endpoint,

@@ -92,6 +92,7 @@ async function main(): Promise<void> {
   await seedDemo(stack.directory);
   const tokens = await demoTokens(stack);
   console.log(`
+  Console             ${stack.urls.console}   (sign in: ${stack.urls.http}/_local/sign-in, local stack only)
   HTTP API            ${stack.urls.http}
 ${API_ROUTES.map((r) => `                        ${r.method.padEnd(5)}${r.path}`).join('\n')}
   PhonePe sandbox     ${stack.urls.phonepe}   (control: ${stack.urls.phonepe}/_sandbox/orders)

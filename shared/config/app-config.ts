@@ -206,3 +206,14 @@ export function startPayoutDependencies(
     now: () => new Date(),
   };
 }
+
+/**
+ * Where an execution is shown: the Step Functions console of the function's region on AWS; nowhere when the
+ * SDK is pointed at another endpoint (the local stack sets AWS_ENDPOINT_URL_SFN).
+ */
+export function executionConsoleUrl(): (executionArn: string) => string | null {
+  const env = readEnv(z.object({ AWS_REGION: nonEmpty, AWS_ENDPOINT_URL_SFN: z.string().optional() }));
+  if (env.AWS_ENDPOINT_URL_SFN) return () => null;
+  const base = `https://${env.AWS_REGION}.console.aws.amazon.com/states/home?region=${env.AWS_REGION}`;
+  return (arn) => `${base}#/v2/executions/details/${encodeURIComponent(arn)}`;
+}

@@ -109,6 +109,15 @@ export const payoutResponse = z.object({
   initiated_at: timestamp,
   completed_at: timestamp.nullable(),
   error_message: z.string(),
+  // Added for the operators' console (the owner app ignores fields it does not know).
+  owner_name: z.string().describe("The owner's name when the payout was created."),
+  unit_id: id,
+  needs_attention: z.boolean(),
+});
+
+/** A row of the payout list and the CSV export: the payout plus its unit's number from the directory. */
+export const payoutListItem = payoutResponse.extend({
+  unit_number: z.string().nullable().describe("The unit's current number; null if the unit is gone."),
 });
 
 export const payoutDetailResponse = payoutResponse.extend({
@@ -133,7 +142,7 @@ export const payoutDetailResponse = payoutResponse.extend({
 export const payoutPageResponse = z.object({
   next: z.string().nullable().describe('URL of the next (older) page, or null.'),
   previous: z.string().nullable().describe('URL of the previous (newer) page, or null.'),
-  results: z.array(payoutResponse),
+  results: z.array(payoutListItem),
 });
 
 export const payoutSummaryResponse = z.object({
@@ -270,4 +279,42 @@ export const tenantUpdateBody = z.strictObject({
     .nullable()
     .optional()
     .describe('Assign to a unit, or null to move the tenant out.'),
+});
+
+export const ownerUpdateBody = z.strictObject({
+  name: z.string().trim().min(2).max(100).optional(),
+  email: z.email().optional(),
+  phone: phone.optional(),
+});
+export const propertyUpdateBody = z.strictObject({
+  name: z.string().trim().min(1).max(120).optional(),
+  address: z.string().trim().min(1).max(300).optional(),
+});
+export const ownerListQuery = z.strictObject({
+  search: z.string().trim().min(1).max(100).optional(),
+  page_size: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: z.string().max(300).optional(),
+});
+export const ownerPageResponse = z.object({
+  next: z.string().nullable().describe('Cursor of the next page (by name), or null.'),
+  results: z.array(ownerResponse),
+});
+
+/** A payout's workflow runs: the execution `<payoutId>-<run>` of each run, newest first. */
+export const payoutExecutionsResponse = z.object({
+  results: z.array(
+    z.object({
+      run: z.number().int(),
+      name: z.string(),
+      execution_arn: z.string(),
+      status: z
+        .enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE', 'NOT_FOUND'])
+        .describe('NOT_FOUND: the run was recorded but its execution was never started.'),
+      start_date: timestamp.nullable(),
+      stop_date: timestamp.nullable(),
+      error: z.string().nullable(),
+      cause: z.string().nullable(),
+      console_url: z.string().nullable().describe('The Step Functions console on AWS; null locally.'),
+    }),
+  ),
 });

@@ -66,6 +66,7 @@ const listQueryFields = z.strictObject({
   owner_id: z.string().min(1).max(64).optional(),
   payment_id: z.string().min(1).max(64).optional(),
   search: z.string().trim().min(1).max(100).optional(),
+  needs_attention: z.literal('true').optional().describe('Only payouts flagged for an operator.'),
   page_size: z.coerce.number().int().min(1).max(100).optional(),
   cursor: z.string().max(400).optional(),
 });
@@ -172,6 +173,13 @@ export async function listPayouts(
   if (!admin && (query.owner_id || query.payment_id || query.search)) {
     throw new BadRequestError('owner_id, payment_id and search are admin filters.');
   }
+  if (
+    query.needs_attention &&
+    (!admin || query.status || query.owner_id || query.payment_id || query.search)
+  ) {
+    // The flagged payouts' index holds every owner's: other filters would leave pages short.
+    throw new BadRequestError('needs_attention is an admin filter and combines only with the date range.');
+  }
   const pageSize = query.page_size ?? 25;
   const cursor = query.cursor ? decodeCursor(query.cursor) : null;
   const { lo, hi } = initiatedWindow(query);
@@ -183,7 +191,8 @@ export async function listPayouts(
       k >= lo &&
       k <= hi &&
       (admin || p.ownerId === principal.ownerId) &&
-      (!query.owner_id || p.ownerId === query.owner_id)
+      (!query.owner_id || p.ownerId === query.owner_id) &&
+      (!query.needs_attention || p.needsAttention)
     );
   };
 
@@ -215,7 +224,9 @@ export async function listPayouts(
           sk: 'gsi3sk',
         }
       : { index: 'byOwner', pk: 'gsi1pk', pkValue: `OWNER#${ownerId}`, sk: 'gsi1sk' };
-  if (ownerScope) partitions = [ownerPartition(ownerScope)];
+  if (query.needs_attention)
+    partitions = [{ index: 'byAttention', pk: 'gsi6pk', pkValue: 'PAYOUT_ATTENTION', sk: 'gsi6sk' }];
+  else if (ownerScope) partitions = [ownerPartition(ownerScope)];
   else if (query.search)
     partitions = (await deps.directory.findOwnerIdsByName(query.search, 25)).map(ownerPartition);
   else if (query.status)

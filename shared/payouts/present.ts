@@ -19,6 +19,9 @@ export function presentPayout(p: OwnerPayout) {
     initiated_at: p.initiatedAt,
     completed_at: p.completedAt,
     error_message: p.errorMessage,
+    owner_name: p.ownerName,
+    unit_id: p.unitId,
+    needs_attention: p.needsAttention,
   };
 }
 

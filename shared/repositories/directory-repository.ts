@@ -1,4 +1,12 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { AccountCipher } from '../domain/account-cipher';
 import type { Owner, OwnerWithAccount, Property, Tenant, Unit } from '../domain/entities';
 import { newId } from '../domain/ids';
@@ -37,6 +45,9 @@ export interface DirectoryRepository {
   ): Promise<Owner>;
   paymentDetailsHistory(ownerId: string, limit: number): Promise<PaymentDetailsChange[]>;
 }
+
+/** An owner without payment details: what directory administration reads and writes (no key needed). */
+export type OwnerContact = Omit<Owner, 'paymentDetails'>;
 
 export interface MaskedPaymentDetails {
   payment_method: string | null;
@@ -276,5 +287,136 @@ export class DynamoDirectoryRepository implements DirectoryRepository {
   }
   public putTenant(tenant: Tenant): Promise<void> {
     return this.put({ ...tenant, ...keys.tenant(tenant.id), entity: 'tenant' });
+  }
+
+  /** The current number of each unit (BatchGet, 100 keys a call); units that are gone are left out. */
+  public async unitNumbers(unitIds: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const ids = [...new Set(unitIds)];
+    for (let i = 0; i < ids.length; i += 100) {
+      let request:
+        Record<string, { Keys: Record<string, unknown>[]; ProjectionExpression: string }> | undefined = {
+        [this.tableName]: {
+          Keys: ids.slice(i, i + 100).map((id) => keys.unit(id)),
+          ProjectionExpression: 'id, unitNumber',
+        },
+      };
+      for (let round = 0; request && round < 5; round += 1) {
+        const out: BatchGetCommandOutput = await this.client.send(
+          new BatchGetCommand({ RequestItems: request }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? [])
+          found.set(String(item.id), String(item.unitNumber));
+        const rest = out.UnprocessedKeys?.[this.tableName];
+        request = rest?.Keys?.length
+          ? { [this.tableName]: { Keys: rest.Keys, ProjectionExpression: 'id, unitNumber' } }
+          : undefined;
+      }
+      if (request) throw new Error('DynamoDB left unit keys unprocessed after 5 rounds');
+    }
+    return found;
+  }
+
+  /**
+   * Owners by name, A to Z, optionally those whose name starts with `prefix` (case-insensitive): GSI byName,
+   * then the owners themselves without their payment details. `after` is the last name key of the previous page.
+   */
+  public async listOwners(opts: {
+    prefix?: string;
+    limit: number;
+    after?: string;
+  }): Promise<{ owners: OwnerContact[]; last: string | null }> {
+    const prefix = opts.prefix?.trim().toLowerCase();
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byName',
+        KeyConditionExpression: prefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)' : 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'OWNER_NAME', ...(prefix ? { ':prefix': prefix } : {}) },
+        Limit: opts.limit,
+        ...(opts.after
+          ? {
+              ExclusiveStartKey: {
+                gsi1pk: 'OWNER_NAME',
+                gsi1sk: opts.after,
+                ...keys.owner(opts.after.split('#').pop() ?? ''),
+              },
+            }
+          : {}),
+      }),
+    );
+    const names = (out.Items ?? []).map((i) => String(i.gsi1sk));
+    const ids = names.map((n) => n.split('#').pop() ?? '').filter((id) => id !== '');
+    const byId = new Map<string, OwnerContact>();
+    if (ids.length > 0) {
+      const got = await this.client.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.tableName]: {
+              Keys: ids.map((id) => keys.owner(id)),
+              ProjectionExpression: 'id, #n, email, phone, createdAt, updatedAt',
+              ExpressionAttributeNames: { '#n': 'name' },
+            },
+          },
+        }),
+      );
+      for (const item of got.Responses?.[this.tableName] ?? [])
+        byId.set(String(item.id), item as OwnerContact);
+      // A page is at most 100 small items, far under BatchGet's 16 MB; read any throttled rest one by one.
+      for (const id of ids.filter((i) => !byId.has(i))) {
+        const owner = await this.get<Owner>(keys.owner(id));
+        if (owner) {
+          const { paymentDetails: _d, ...contact } = owner;
+          byId.set(id, contact);
+        }
+      }
+    }
+    return {
+      owners: ids.map((id) => byId.get(id)).filter((o): o is OwnerContact => o !== undefined),
+      last: out.LastEvaluatedKey ? String(out.LastEvaluatedKey.gsi1sk) : null,
+    };
+  }
+
+  /** Changes an owner's name, email or phone (and the name index) without touching the payment details. */
+  public async updateOwnerContact(
+    id: string,
+    change: { name?: string; email?: string; phone?: string },
+    at: string,
+  ): Promise<OwnerContact | null> {
+    const current = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.owner(id),
+        ProjectionExpression: 'id, #n, email, phone, createdAt, updatedAt',
+        ExpressionAttributeNames: { '#n': 'name' },
+      }),
+    );
+    if (!current.Item) return null;
+    const next = { ...(current.Item as OwnerContact), ...change, updatedAt: at };
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.owner(id),
+          UpdateExpression: 'SET #n = :n, email = :e, phone = :p, gsi1sk = :k, updatedAt = :at',
+          // Conditional on the version read, as payment-detail changes are: no edit is lost unseen.
+          ConditionExpression: 'attribute_exists(pk) AND updatedAt = :prev',
+          ExpressionAttributeNames: { '#n': 'name' },
+          ExpressionAttributeValues: {
+            ':n': next.name,
+            ':e': next.email,
+            ':p': next.phone,
+            ':k': keys.ownerNameIndex(next).gsi1sk,
+            ':at': at,
+            ':prev': (current.Item as OwnerContact).updatedAt,
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailure(error))
+        throw new ConflictError('The owner changed meanwhile; reload and try again.');
+      throw error;
+    }
+    return next;
   }
 }

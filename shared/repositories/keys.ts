@@ -22,6 +22,7 @@
  *   - payouts in a status, newest first ............. GSI byStatus: gsi2pk = PAYOUT_STATUS#<status>, gsi2sk = initiatedAt#id
  *   - an owner's payouts in a status ................ GSI byOwnerStatus: gsi3pk = OWNER#<ownerId>#STATUS#<status>, gsi3sk = same
  *   - all payouts, newest first (admins) ............ GSI byMonth: gsi4pk = PAYOUT_MONTH#<YYYY-MM>, gsi4sk = same, months walked backwards
+ *   - payouts flagged for an operator (sparse) ....... GSI byAttention: gsi6pk = PAYOUT_ATTENTION, gsi6sk = same
  *   - a date range on initiated_at .................. key condition on any of the sort keys above (BETWEEN)
  *   - payouts due a look by the payout reconciler ... GSI byWatch (KEYS_ONLY, sparse): gsi5pk = PAYOUT_WATCH#<shard>,
  *     gsi5sk = <watch mark>#id, oldest first; only payouts with something left to watch (shared/domain/payout-watch.ts)
@@ -66,7 +67,15 @@ export const keys = {
     pk: `UNIT#${unitId}#PERIOD#${period}`,
     sk: 'PAYOUT',
   }),
-  payoutIndexes: (p: { id: string; ownerId: string; status: string; initiatedAt: string }) => ({
+  payoutIndexes: (p: {
+    id: string;
+    ownerId: string;
+    status: string;
+    initiatedAt: string;
+    needsAttention?: boolean;
+  }) => ({
+    // Sparse: only flagged payouts are in the index, so the operators' queue is one small query.
+    ...(p.needsAttention ? { gsi6pk: 'PAYOUT_ATTENTION', gsi6sk: `${p.initiatedAt}#${p.id}` } : {}),
     gsi1pk: `OWNER#${p.ownerId}`,
     gsi1sk: `${p.initiatedAt}#${p.id}`,
     gsi2pk: `PAYOUT_STATUS#${p.status}`,

@@ -79,6 +79,8 @@ export function payoutFromItem(item: Record<string, unknown> | undefined): Owner
     gsi4sk: _h,
     gsi5pk: _i,
     gsi5sk: _j,
+    gsi6pk: _k,
+    gsi6sk: _l,
     ...rest
   } = item;
   return rest as unknown as OwnerPayout;

@@ -225,6 +225,11 @@ describe('GET /api/owner-payouts/', () => {
         'payment_id',
         'retry_count',
         'status',
+        // Added for the operators' console; the contract's names above are unchanged.
+        'owner_name',
+        'unit_id',
+        'unit_number',
+        'needs_attention',
       ].sort(),
     );
     expect(sample).toMatchObject({
@@ -250,7 +255,7 @@ describe('export.csv and the admin summary', () => {
     expect(res.headers.get('content-type')).toContain('text/csv');
     const lines = (await res.text()).trim().split('\r\n');
     expect(lines[0]).toBe(
-      'id,payment_id,owner_id,amount,status,beneficiary_type,cashfree_transfer_id,cashfree_utr,retry_count,initiated_at,completed_at,error_message',
+      'id,payment_id,owner_id,amount,status,beneficiary_type,cashfree_transfer_id,cashfree_utr,retry_count,initiated_at,completed_at,error_message,owner_name,unit_id,needs_attention,unit_number',
     );
     expect(lines).toHaveLength(1 + 5);
     expect(lines.slice(1).every((l) => l.includes(ownerB) && !l.includes(ownerA))).toBe(true);

@@ -179,7 +179,7 @@ describe('rotating the payment-details key', () => {
     });
 
     // A payout reads the number sealed under the previous key...
-    const { paymentId } = await completedPaymentFor(stack, null, 1_100_000, ownerId);
+    const { paymentId } = await completedPaymentFor(stack, null, 1_100_000, { existingOwnerId: ownerId });
     const paid = await payoutReaching(stack, paymentId, ['completed', 'failed']);
     expect(paid.errorMessage).toBe('');
     expect(paid.status).toBe('completed');

@@ -93,7 +93,7 @@ describe('stateful stack', () => {
     });
   });
 
-  it('indexes payouts by owner, status, owner+status and month, and owners by name', () => {
+  it('indexes payouts by owner, status, owner+status, month, watch and attention flag, and owners by name', () => {
     s.stateful.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: [
         ...['byOwner', 'byStatus', 'byOwnerStatus', 'byMonth'].map((name) =>
@@ -107,6 +107,14 @@ describe('stateful stack', () => {
             { AttributeName: 'gsi5sk', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
+        }),
+        // The operators' queue: sparse, only flagged payouts.
+        Match.objectLike({
+          IndexName: 'byAttention',
+          KeySchema: [
+            { AttributeName: 'gsi6pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi6sk', KeyType: 'RANGE' },
+          ],
         }),
       ],
     });

@@ -35,8 +35,9 @@ export async function completedPaymentFor(
   stack: TestStack,
   details: OwnerPaymentDetails | null,
   rentPaise = 1_234_500,
-  existingOwnerId?: string,
+  options: { existingOwnerId?: string; owner?: string; unit?: string } = {},
 ) {
+  const { existingOwnerId } = options;
   const directory = stack.directory;
   const payments = new DynamoPaymentRepository(stack.documentClient, stack.tables.payments);
   const now = new Date().toISOString();
@@ -46,7 +47,7 @@ export async function completedPaymentFor(
   if (!existingOwnerId)
     await directory.putOwner({
       id: ownerId,
-      name: 'Test Owner',
+      name: options.owner ?? 'Test Owner',
       email: 'o@example.com',
       phone: '',
       paymentDetails: details,
@@ -57,7 +58,7 @@ export async function completedPaymentFor(
     id: unitId,
     propertyId: newId(),
     ownerId,
-    unitNumber: 'T-1',
+    unitNumber: options.unit ?? 'T-1',
     rentPaise: paise(rentPaise),
     createdAt: now,
   });
@@ -85,7 +86,7 @@ export async function completedPaymentFor(
   };
   await payments.create(payment);
   await payments.save({ ...payment, status: 'completed', completedAt: now }, 1);
-  return { paymentId: id, ownerId, directory };
+  return { paymentId: id, ownerId, unitId, directory };
 }
 
 /**
