@@ -5,8 +5,15 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { z } from 'zod';
-import { BadRequestError, ConfigError, HttpError, PayloadTooLargeError } from '../errors';
-import type { FieldErrors } from '../errors';
+import {
+  BadRequestError,
+  ConfigError,
+  DomainError,
+  HttpError,
+  NotFoundError,
+  PayloadTooLargeError,
+} from '../errors';
+import type { DomainErrorKind, FieldErrors } from '../errors';
 import { logger } from '../logger';
 import { json } from './responses';
 
@@ -16,14 +23,40 @@ type Result = APIGatewayProxyStructuredResultV2;
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * Turns HttpErrors into DRF-style bodies ({detail, errors}). A ConfigError met while serving (a secret still
+ * Turns domain errors (by kind) and HttpErrors into DRF-style bodies ({detail, errors}). A ConfigError met while serving (a secret still
  * holding placeholders, or missing fields) is our misconfiguration, not the caller's: 503, saying nothing of
  * which. Anything else is a 500 that leaks nothing.
  */
+/** The HTTP status of each kind of domain error: the one place the domain meets status codes. */
+export const STATUS_OF: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+/** The status an error is answered with (a ConfigError is our misconfiguration: 503; anything unknown: 500). */
+export function statusOf(error: unknown): number {
+  if (error instanceof DomainError) return STATUS_OF[error.kind];
+  if (error instanceof HttpError) return error.statusCode;
+  if (error instanceof ConfigError) return 503;
+  return 500;
+}
+
 export function httpErrorResponses(): MiddlewareObj<Event, Result, Error, Context> {
   return {
     onError: async (request) => {
       const error = request.error;
+      if (error instanceof DomainError) {
+        request.response = json(
+          STATUS_OF[error.kind],
+          { detail: error.message, ...(error.details ? { errors: error.details } : {}) },
+          error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) },
+        );
+        return;
+      }
       if (error instanceof HttpError) {
         request.response = json(
           error.statusCode,
@@ -92,7 +125,7 @@ export function parseParams<S extends z.ZodType>(
 ): z.infer<S> {
   const parsed = schema.safeParse(params ?? {});
   if (!parsed.success) {
-    if (kind === 'path') throw new HttpError(404, 'Not found.');
+    if (kind === 'path') throw new NotFoundError();
     throw new BadRequestError('Invalid query parameters.', { details: zodFieldErrors(parsed.error) });
   }
   return parsed.data;

@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
-import { HttpError } from '../errors';
 import { recordWebhook } from '../metrics';
 import type { WebhookOutcome, WebhookProvider } from '../metrics';
 import { apiHandler } from './api-handler';
+import { statusOf } from './middleware';
 import type { ApiEvent, ApiResult } from './api-handler';
 
 /** 2xx: accepted; 401/403: the signature or credentials were wrong; other 4xx: a malformed request. */
@@ -27,8 +27,7 @@ export function webhookHandler(
       recordWebhook(provider, outcomeOf(result.statusCode ?? 200), Date.now() - started);
       return result;
     } catch (error) {
-      const status = error instanceof HttpError ? error.statusCode : 500;
-      recordWebhook(provider, outcomeOf(status), Date.now() - started);
+      recordWebhook(provider, outcomeOf(statusOf(error)), Date.now() - started);
       throw error;
     }
   });

@@ -3,7 +3,13 @@ import { newId } from '../domain/ids';
 import { pendingPayment } from './new-payment';
 import type { PhonePeClient } from '../clients/phonepe-client';
 import { PhonePeApiError, PhonePeUnavailableError } from '../clients/phonepe-client';
-import { ConditionalWriteError, ConflictError, ForbiddenError, HttpError, NotFoundError } from '../errors';
+import {
+  ConditionalWriteError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnavailableError,
+} from '../errors';
 import type { Principal } from '../http/principal';
 import type { DirectoryRepository } from '../repositories/directory-repository';
 import type { PaymentRepository } from '../repositories/payment-repository';
@@ -177,7 +183,7 @@ async function createOrder(deps: CreateRentPaymentDeps, payment: Payment, unit: 
         payment.version,
       );
       logger.warn('PhonePe create payment failed', { payment_id: payment.id, error: error.message });
-      throw new HttpError(503, 'The payment provider is unavailable; please try again.', { cause: error });
+      throw new UnavailableError('The payment provider is unavailable; please try again.', { cause: error });
     }
     throw error;
   }

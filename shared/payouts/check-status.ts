@@ -1,16 +1,18 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CashfreeClient } from '../clients/cashfree-client';
 import type { OwnerPayout } from '../domain/entities';
-import { HttpError } from '../errors';
+import { RateLimitedError, UnavailableError } from '../errors';
 import type { DocumentClient } from '../repositories/dynamodb';
 import { isConditionalCheckFailure } from '../repositories/dynamodb';
 import type { ApplyDeps } from './apply-transfer-status';
 import { applyTransferStatus } from './apply-transfer-status';
 import { askCashfree } from './ask-cashfree';
 
-export class TooManyChecksError extends HttpError {
+export class TooManyChecksError extends RateLimitedError {
   public constructor(seconds: number) {
-    super(429, `Status was checked less than ${seconds} s ago; try again shortly.`);
+    super(`Status was checked less than ${seconds} s ago; try again shortly.`, {
+      retryAfterSeconds: Math.max(1, seconds),
+    });
     this.name = 'TooManyChecksError';
   }
 }
@@ -60,7 +62,7 @@ export async function checkPayoutStatus(
   // A status read that fails in any way (a 4xx, 5xx, timeout, rate limit) changes nothing: only Cashfree's
   // answer about the transfer does.
   if (answer.kind === 'unavailable' || answer.kind === 'rate_limited')
-    throw new HttpError(503, 'Cashfree did not answer; try again shortly.');
+    throw new UnavailableError('Cashfree did not answer; try again shortly.');
   if (answer.kind === 'absent') return payout;
   return applyTransferStatus(deps, payout.id, answer.transfer);
 }

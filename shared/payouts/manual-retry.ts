@@ -1,7 +1,7 @@
 import type { CashfreeClient } from '../clients/cashfree-client';
 import { isAttemptFinal, NOT_ACCEPTED, SUBMITTING } from '../domain/attempt-status';
 import type { OwnerPayout, PayoutAttempt } from '../domain/entities';
-import { ConditionalWriteError, ConflictError, HttpError, NotFoundError } from '../errors';
+import { ConditionalWriteError, ConflictError, NotFoundError, UnavailableError } from '../errors';
 import { logger } from '../logger';
 import type { PayoutRepository } from '../repositories/payout-repository';
 import type { ApplyDeps } from './apply-transfer-status';
@@ -73,8 +73,7 @@ async function confirmAttemptClosed(
   const name = `Attempt ${attempt.attempt} (${attempt.transferId})`;
   const answer = await askCashfree(deps.cashfree, attempt.transferId);
   if (answer.kind === 'rate_limited' || answer.kind === 'unavailable')
-    throw new HttpError(
-      503,
+    throw new UnavailableError(
       `Cashfree could not be asked about ${name}; nothing was retried. Try again shortly.`,
     );
   if (answer.kind === 'absent') {
@@ -135,8 +134,7 @@ async function startRun(deps: ManualRetryDeps, payout: OwnerPayout): Promise<voi
       run: payout.run,
       error: (error as Error).message,
     });
-    throw new HttpError(
-      503,
+    throw new UnavailableError(
       `The retry is recorded (run ${payout.run}) but its workflow could not be started; retry again to start it (the payout reconciler also starts it).`,
       { cause: error },
     );
