@@ -5,10 +5,8 @@ export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
     include: ['tests/**/*.test.ts'],
-    setupFiles: ['infra/local/polyfills.ts'],
     // No X-Ray daemon in tests: the tracer stays unloaded (shared/tracing.ts).
     env: { POWERTOOLS_TRACE_ENABLED: 'false' },
-    globalSetup: [],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

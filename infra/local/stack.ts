@@ -1,4 +1,3 @@
-import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -239,7 +238,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
         TZ: 'UTC',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         AWS_REGION: REGION,
         AWS_DEFAULT_REGION: REGION,
         AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,

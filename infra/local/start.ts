@@ -1,4 +1,3 @@
-import './polyfills';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LogMessages } from '../../shared/logger';
@@ -29,7 +28,9 @@ async function main(): Promise<void> {
   const verbose = args.switches.has('verbose');
   const started = Date.now();
 
-  console.log('rent-payout local stack: starting (DynamoDB Local, sandboxes, Step Functions, HTTP API)...');
+  console.log(
+    `rent-payout local stack on Node ${process.versions.node}: starting (DynamoDB Local, sandboxes, Step Functions, HTTP API)...`,
+  );
   let stack: LocalStack | null = null;
   let stopping = false;
   const stop = async (code: number) => {

@@ -1,4 +1,3 @@
-import '../../infra/local/polyfills';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -239,7 +239,7 @@ setInterval(() => undefined, 1000);
         const child = spawn(process.execPath, ['--import', 'tsx', script, mode], {
           cwd: ROOT,
           stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+          env: process.env,
         });
         const javaPid = new Promise<number>((resolve, reject) => {
           let out = '';
