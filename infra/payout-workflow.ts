@@ -29,7 +29,7 @@ export interface PayoutWorkflowProps {
 }
 
 /**
- * The payout workflow, read like the flow chart (DESIGN "The flow"):
+ * The payout workflow, read like the flow chart (docs/workflow.md):
  *   ValidatePayout -> SubmitTransfer -> WaitForTransfer -> CheckTransfer -> (poll again | retry | done)
  * Each task returns the whole workflow state (shared/payouts/workflow-state.ts); Choice states route on
  * `step`; Wait states read `waitSeconds`. Tasks are idempotent, so Retry and redrive re-enter them safely.

@@ -33,7 +33,7 @@ import { resourcesOfType, synthesizeTemplates, TemplateResolver } from './templa
 import type { CfnResource } from './template';
 
 /**
- * The whole system on one machine (DESIGN "Local stack"): DynamoDB Local with tables from the synthesized
+ * The whole system on one machine (docs/local-stack.md): DynamoDB Local with tables from the synthesized
  * template, its real stream polled into the same handlers with the same filters, the synthesized state machine
  * behind a Step Functions endpoint, the HTTP API adapter, and the PhonePe and Cashfree sandboxes.
  * Only endpoints and credentials differ from AWS.

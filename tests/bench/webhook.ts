@@ -64,8 +64,7 @@ const knobs = readKnobs(() =>
   readEnv(
     z.object({
       // First deliveries inside each measured webhook window. Each one's confirmation, payout and workflow then
-      // run on the same two cores, next to the ack path (about 20 ms of CPU each delivered alone, 54 to 71 ms
-      // each measured inside the bench's windows: docs/payments.md).
+      // run on the same two cores, next to the ack path (docs/BENCHMARKS.md); 1 measures the ack path.
       BENCH_PAYMENTS: positiveInt.default(50),
       BENCH_WARMUP_PAYMENTS: positiveInt.default(50),
       BENCH_CONNECTIONS: positiveInt.default(16),
@@ -74,9 +73,8 @@ const knobs = readKnobs(() =>
       // Requests per webhook container before a warm-up may end (both paths serve CONTAINERS times this).
       BENCH_WARMUP_REQUESTS: positiveInt.default(10_000),
       BENCH_WARMUP_MAX: positiveInt.default(300),
-      // Two cores: more containers than this add threads that each compile the handler on their own and
-      // contend for the same cores. 287, 222 and 181 req/s were measured with 4, 8 and 16 containers after the
-      // old, shorter warm-up; with 10,000 requests each, 8 measured inside the spread of 4 (docs/payments.md).
+      // Two cores: more containers add threads that each compile the handler on their own and contend for
+      // the same cores, for no more throughput (docs/BENCHMARKS.md).
       BENCH_CONTAINERS: positiveInt.default(4),
       // slow: PhonePe's status API answers in 1 s. timeout: it also never answers at all while the webhook is
       // being driven (the stream's confirmations hang until the client's timeout and are retried), and
