@@ -36,6 +36,7 @@ export interface Attempt {
 }
 
 export interface PayoutDetail extends Omit<PayoutRow, 'unit_number'> {
+  duplicate_payment: boolean;
   attempts: Attempt[];
 }
 
@@ -52,6 +53,14 @@ export interface Payment {
   completed_at: string | null;
   flags: string[];
   refunds: { merchant_refund_id: string; state: string; amount: string | null; recorded_at: string }[];
+  duplicate_of?: string | null;
+  phonepe_amount?: string | null;
+}
+
+export interface PaymentPage {
+  next: string | null;
+  previous: string | null;
+  results: Payment[];
 }
 
 export interface MaskedDetails {

@@ -4,7 +4,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../shared/domain/ids';
 import { paise } from '../../shared/domain/money';
-import type { OwnerPayout } from '../../shared/domain/entities';
+import type { OwnerPayout, Payment } from '../../shared/domain/entities';
+import { pendingPayment } from '../../shared/payments/new-payment';
+import { DynamoPaymentRepository } from '../../shared/repositories/payment-repository';
 import { launchChromium, signIn } from '../support/browser';
 import { eventually, startTestStack } from '../support/local-stack';
 import type { TestStack } from '../support/local-stack';
@@ -272,6 +274,65 @@ describe('the operators console', () => {
     const token = await tokenOf(page);
     const r = await stack.api(`/api/admin/owners/${id}/`, { token });
     expect(r.body).toMatchObject({ name: 'Devi Iyer', email: 'devi@example.com' });
+  });
+
+  it('shows what needs an operator: a payout paid twice, rent paid twice, an amount mismatch', async () => {
+    const now = new Date().toISOString();
+    const twice: OwnerPayout = {
+      ...completed,
+      id: newId(),
+      paymentId: newId(),
+      unitId: newId(),
+      needsAttention: true,
+      duplicatePayment: true,
+      initiatedAt: now,
+      updatedAt: now,
+      version: 1,
+    };
+    await payoutsRepo(stack).createForPayment(twice);
+    // Two payments the API flags for an operator, written as the confirmation leaves them.
+    const payments = new DynamoPaymentRepository(stack.documentClient, stack.tables.payments);
+    const flagged = async (change: Partial<Payment>) => {
+      const p = pendingPayment({
+        id: newId(),
+        tenantId: newId(),
+        unitId: newId(),
+        propertyId: newId(),
+        ownerId: meeraId,
+        period: '2031-05',
+        amountPaise: paise(1_800_000),
+        now,
+      });
+      expect(await payments.create(p)).toEqual({ created: true });
+      await payments.save({ ...p, ...change }, p.version);
+      return p.id;
+    };
+    const mismatch = await flagged({ flags: ['amount_mismatch'], phonepeAmountPaise: 1_700_000 });
+    const paidBefore = newId();
+    const duplicate = await flagged({
+      status: 'completed',
+      completedAt: now,
+      flags: ['duplicate_payment'],
+      duplicateOf: paidBefore,
+    });
+
+    await page.goto(`${stack.urls.console}attention`);
+    const needs = page.getByRole('region', { name: 'Needs attention' });
+    await needs.locator(`li[data-payout="${twice.id}"]`).waitFor();
+    const mismatches = page.getByRole('region', { name: 'Amount mismatches' });
+    const row = mismatches.locator(`li[data-payment="${mismatch}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('PhonePe reported ₹17,000.00');
+    const dup = page
+      .getByRole('region', { name: 'Rent paid twice' })
+      .locator(`li[data-payment="${duplicate}"]`);
+    await dup.waitFor();
+    expect(await dup.textContent()).toContain('already paid by payment');
+    expect(await dup.textContent()).toContain(paidBefore);
+
+    await page.goto(`${stack.urls.console}payouts/${twice.id}`);
+    await page.locator('.headline .badge.duplicate').waitFor();
+    expect(await page.locator('.headline').textContent()).toContain('Paid twice');
   });
 });
 

@@ -14,11 +14,21 @@ export function Time({ iso }: { iso: string | null | undefined }) {
   );
 }
 
-export function StatusBadge({ status, attention }: { status: string; attention?: boolean }) {
+export function StatusBadge({
+  status,
+  attention,
+  duplicate,
+}: {
+  status: string;
+  attention?: boolean;
+  /** Two transfers of the payout succeeded: the owner was paid twice. */
+  duplicate?: boolean;
+}) {
   const label = STATUS_LABELS[status as PayoutStatus] ?? status;
   return (
     <span class="badges">
       <span class={`badge status-${status}`}>{label}</span>
+      {duplicate ? <span class="badge duplicate">Paid twice</span> : null}
       {attention ? <span class="badge attention">Needs attention</span> : null}
     </span>
   );

@@ -53,7 +53,7 @@ export function PayoutPage({ id }: { id: string }) {
         Payout <IdText id={p.id} />
       </h1>
       <div class="headline">
-        <StatusBadge status={p.status} attention={p.needs_attention} />
+        <StatusBadge status={p.status} attention={p.needs_attention} duplicate={p.duplicate_payment} />
         <strong class="amount">{rupees(p.amount)}</strong>
         <span>to {p.owner_name}</span>
         {!isFinal(p.status) ? (
@@ -86,7 +86,7 @@ export function PayoutPage({ id }: { id: string }) {
             </dd>
             <dt>Status</dt>
             <dd>
-              <StatusBadge status={p.status} attention={p.needs_attention} />
+              <StatusBadge status={p.status} attention={p.needs_attention} duplicate={p.duplicate_payment} />
             </dd>
             <dt>Amount</dt>
             <dd>{rupees(p.amount)}</dd>
@@ -122,6 +122,12 @@ export function PayoutPage({ id }: { id: string }) {
             </dd>
             <dt>Needs attention</dt>
             <dd>{p.needs_attention ? 'Yes' : 'No'}</dd>
+            <dt>Paid twice</dt>
+            <dd class={p.duplicate_payment ? 'error-text' : ''}>
+              {p.duplicate_payment
+                ? 'Yes: two transfers succeeded (see the attempts); recover one payment from the owner'
+                : 'No'}
+            </dd>
             <dt>Error message</dt>
             <dd class={p.error_message ? 'error-text' : ''}>{p.error_message || '—'}</dd>
           </dl>
